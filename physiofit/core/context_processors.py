@@ -1,0 +1,23 @@
+from django.utils import timezone
+
+from .cache import limit_page_cache
+from .hours import open_status, schedule_lines
+from .models import ClinicSettings
+
+
+def clinic(request) -> dict:
+    """The clinic's facts and its open/closed line for every template (footer, JSON-LD)."""
+    if getattr(request, "_clinic_context", None) is None:
+        clinic_settings = ClinicSettings.for_request(request)
+        ranges = clinic_settings.opening_ranges()
+        now = timezone.now()
+        status = open_status(ranges, now, clinic_settings.zone)
+        if status.changes_at is not None:
+            limit_page_cache(request, max(1, int((status.changes_at - now).total_seconds())))
+        request._clinic_context = {
+            "clinic": clinic_settings,
+            "clinic_status": status,
+            "clinic_status_label": status.label(now),
+            "clinic_schedule": schedule_lines(ranges),
+        }
+    return request._clinic_context

@@ -1,0 +1,133 @@
+"""Load the demo clinic: settings, pages, blog post, and demo staff accounts.
+
+Idempotent: pages and settings are created only when missing, so a second run (and every
+`make run`) leaves editors' changes alone; demo account passwords are reset and printed.
+"""
+
+import os
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from wagtail.models import Page, Site
+
+from physiofit.blog.models import Author, BlogIndexPage, BlogPage
+from physiofit.core import demo_content as demo
+from physiofit.core.models import ClinicSettings, OpeningHours
+from physiofit.website.models import (
+    ConditionPage,
+    ContactPage,
+    HomeFeaturedCondition,
+    HomePage,
+    StandardPage,
+)
+
+DEMO_ACCOUNTS = [
+    # username, email, superuser, group
+    ("admin", "admin@example.com", True, None),
+    ("editor", "editor@example.com", False, "Editors"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo clinic's content and staff accounts (safe to run again)."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            home = self._home()
+            self._clinic_settings(home)
+            condition = self._child(home, ConditionPage, demo.BACK_PAIN)
+            if not home.featured_conditions.exists():
+                HomeFeaturedCondition.objects.create(page=home, condition=condition, sort_order=0)
+            blog = self._child(home, BlogIndexPage, demo.BLOG_INDEX)
+            author, _ = Author.objects.get_or_create(name=demo.AUTHOR["name"], defaults=demo.AUTHOR)
+            self._blog_post(blog, author)
+            self._child(home, ContactPage, demo.CONTACT)
+            self._child(home, StandardPage, demo.PRIVACY)
+            self._child(home, StandardPage, demo.DISCLAIMER)
+        self._accounts()
+
+    def _home(self) -> HomePage:
+        site = Site.objects.filter(is_default_site=True).first()
+        if site and isinstance(site.root_page.specific, HomePage):
+            return site.root_page.specific
+        root = Page.get_first_root_node()
+        home = HomePage.objects.first()
+        if home is None:
+            placeholder = root.get_children().filter(slug=demo.HOME["slug"]).first()
+            if placeholder is not None:
+                # Wagtail's own "Welcome" page holds the slug; it has no content of ours.
+                placeholder.slug = "wagtail-welcome"
+                placeholder.save(update_fields=["slug"])
+            home = HomePage(**demo.HOME)
+            root.add_child(instance=home)
+            home.save_revision().publish()
+        if site is None:
+            site = Site(hostname="localhost", port=80, is_default_site=True, root_page=home)
+        site.root_page = home
+        site.site_name = demo.CLINIC["name"]
+        site.save()
+        for stale in root.get_children().exclude(pk=home.pk).filter(slug="wagtail-welcome"):
+            stale.delete()
+        self.stdout.write("Home page ready.")
+        return home
+
+    def _clinic_settings(self, home: HomePage) -> None:
+        site = Site.objects.get(root_page=home)
+        clinic = ClinicSettings.for_site(site)
+        if clinic.phone:
+            return
+        for field, value in demo.CLINIC.items():
+            setattr(clinic, field, value)
+        clinic.full_clean(exclude=["site"])
+        clinic.save()
+        OpeningHours.objects.filter(clinic=clinic).delete()
+        for order, (weekday, opens, closes) in enumerate(demo.OPENING_HOURS):
+            OpeningHours.objects.create(
+                clinic=clinic, weekday=weekday, opens=opens, closes=closes, sort_order=order
+            )
+        self.stdout.write("Clinic settings ready.")
+
+    def _child(self, parent: Page, model, data: dict):
+        existing = model.objects.child_of(parent).filter(slug=data["slug"]).first()
+        if existing is not None:
+            return existing
+        page = model(**data)
+        parent.add_child(instance=page)
+        page.save_revision().publish()
+        self.stdout.write(f"Created page {page.url_path}")
+        return page
+
+    def _blog_post(self, blog: BlogIndexPage, author: Author) -> BlogPage:
+        data = dict(demo.MAIGNE_POST)
+        tags = data.pop("tags")
+        existing = BlogPage.objects.child_of(blog).filter(slug=data["slug"]).first()
+        if existing is not None:
+            return existing
+        post = BlogPage(author=author, **data)
+        post.tags.set(tags)
+        blog.add_child(instance=post)
+        post.save_revision().publish()
+        self.stdout.write(f"Created post {post.url_path}")
+        return post
+
+    def _accounts(self) -> None:
+        password = os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(12)
+        user_model = get_user_model()
+        lines = []
+        for username, email, is_superuser, group_name in DEMO_ACCOUNTS:
+            user, _ = user_model.objects.get_or_create(username=username, defaults={"email": email})
+            user.is_staff = True
+            user.is_superuser = is_superuser
+            user.set_password(password)
+            user.save()
+            if group_name:
+                group = Group.objects.filter(name=group_name).first()
+                if group:
+                    user.groups.add(group)
+            lines.append(f"  {username:<8} {password}")
+        self.stdout.write(
+            self.style.SUCCESS("Demo staff accounts (sign in at /admin/):\n" + "\n".join(lines))
+        )

@@ -1,0 +1,136 @@
+"""Clinic-wide facts, edited in the admin under Settings → Clinic."""
+
+import zoneinfo
+from datetime import datetime
+from urllib.parse import quote_plus
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.models import Orderable
+
+from .hours import WEEKDAYS, OpeningRange, OpenStatus, open_status, schedule_lines
+
+TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+phone_validator = RegexValidator(
+    r"^[0-9+() .\-]{7,25}$", "Enter a phone number using digits, spaces, +, -, ( and )."
+)
+
+
+@register_setting(icon="site")
+class ClinicSettings(ClusterableModel, BaseSiteSetting):
+    name = models.CharField(max_length=120, default="PhysioFit")
+    tagline = models.CharField(
+        max_length=200, blank=True, help_text="One line under the name, e.g. the town."
+    )
+    phone = models.CharField(max_length=25, validators=[phone_validator])
+    email = models.EmailField()
+    street_address = models.CharField(
+        max_length=200, help_text="Mailing address, e.g. 1332 NE 2nd St."
+    )
+    locality = models.CharField("town or city", max_length=100)
+    region = models.CharField("state", max_length=50)
+    postal_code = models.CharField(max_length=20)
+    country = models.CharField(max_length=2, default="US", help_text="Two-letter country code.")
+    visit_location = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Where patients come in, if it differs from the mailing address.",
+    )
+    map_url = models.URLField(
+        blank=True, help_text="Link to the clinic on a map. Left empty, one is made from the address."
+    )
+    time_zone = models.CharField(
+        max_length=64, choices=TIME_ZONE_CHOICES, default="America/Los_Angeles"
+    )
+
+    panels = [
+        MultiFieldPanel([FieldPanel("name"), FieldPanel("tagline")], heading="Clinic"),
+        MultiFieldPanel([FieldPanel("phone"), FieldPanel("email")], heading="Contact"),
+        MultiFieldPanel(
+            [
+                FieldPanel("street_address"),
+                FieldPanel("locality"),
+                FieldPanel("region"),
+                FieldPanel("postal_code"),
+                FieldPanel("country"),
+                FieldPanel("visit_location"),
+                FieldPanel("map_url"),
+            ],
+            heading="Address",
+        ),
+        FieldPanel("time_zone"),
+        InlinePanel(
+            "opening_hours",
+            heading="Opening hours",
+            label="Opening range",
+            help_text="One row per opening on a weekday; a day with no row is closed.",
+        ),
+    ]
+
+    class Meta:
+        verbose_name = "Clinic"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def address_line(self) -> str:
+        return f"{self.street_address}, {self.locality}, {self.region} {self.postal_code}"
+
+    @property
+    def phone_href(self) -> str:
+        return "tel:" + "".join(ch for ch in self.phone if ch.isdigit() or ch == "+")
+
+    @property
+    def map_href(self) -> str:
+        if self.map_url:
+            return self.map_url
+        place = self.visit_location or self.street_address
+        query = quote_plus(f"{self.name}, {place}, {self.locality}, {self.region} {self.postal_code}")
+        return f"https://www.openstreetmap.org/search?query={query}"
+
+    def opening_ranges(self) -> list[OpeningRange]:
+        return [row.as_range() for row in self.opening_hours.all()]
+
+    def status_at(self, now: datetime) -> OpenStatus:
+        return open_status(self.opening_ranges(), now, self.zone)
+
+    def schedule(self) -> list[tuple[str, str]]:
+        return schedule_lines(self.opening_ranges())
+
+
+class OpeningHours(Orderable):
+    clinic = ParentalKey(ClinicSettings, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(choices=list(enumerate(WEEKDAYS)))
+    opens = models.TimeField()
+    closes = models.TimeField()
+
+    panels = [FieldPanel("weekday"), FieldPanel("opens"), FieldPanel("closes")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "opening range"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(opens__lt=models.F("closes")), name="opening_closes_after_opens"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weekday__gte=0, weekday__lte=6), name="opening_weekday_range"
+            ),
+        ]
+
+    def clean(self) -> None:
+        if self.opens and self.closes and self.opens >= self.closes:
+            raise ValidationError({"closes": "Closing time must be after opening time."})
+
+    def as_range(self) -> OpeningRange:
+        return OpeningRange(weekday=self.weekday, opens=self.opens, closes=self.closes)

@@ -1,0 +1,65 @@
+"""Writes for the public website: contact messages."""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+from physiofit.core.models import ClinicSettings
+
+from .models import ContactMessage
+
+# Per visitor address: 5 messages in 10 minutes is more than any person needs.
+RATE_LIMIT = 5
+RATE_WINDOW_SECONDS = 600
+
+
+class ContactError(Exception):
+    messages = {
+        "rate_limited": (
+            "You have sent several messages in a short time. Please wait ten minutes, "
+            "or call the clinic.",
+            429,
+        ),
+    }
+
+    def __init__(self, code: str):
+        self.code = code
+        self.message, self.status = self.messages[code]
+        super().__init__(self.message)
+
+
+def _visitor_key(request) -> str:
+    # Only a salted hash of the address is kept, and only in the cache, for the window.
+    address = request.META.get("REMOTE_ADDR", "")
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}|{address}".encode()).hexdigest()[:32]
+    return f"contact-rate:{digest}"
+
+
+def contact_message_submit(
+    *, page, request, name: str, email: str, phone: str, message: str, website: str
+) -> ContactMessage | None:
+    """Store a contact message and email it to the clinic after commit.
+
+    A filled honeypot (`website`) is treated as a bot: nothing is stored and None is returned,
+    so the bot sees the same success. Raises ContactError when the visitor is over the limit.
+    """
+    key = _visitor_key(request)
+    cache.add(key, 0, RATE_WINDOW_SECONDS)
+    if cache.incr(key) > RATE_LIMIT:
+        raise ContactError("rate_limited")
+    if website:
+        return None
+    from .tasks import send_contact_message
+
+    clinic = ClinicSettings.for_request(request)
+    with transaction.atomic():
+        contact = ContactMessage(
+            name=name, email=email, phone=phone, message=message,
+            recipient=page.recipient or clinic.email,
+        )
+        contact.full_clean()
+        contact.save()
+        transaction.on_commit(lambda: send_contact_message.enqueue(contact.pk))
+    return contact
