@@ -1,7 +1,7 @@
 from django.utils import timezone
 
 from .cache import limit_page_cache
-from .hours import open_status, schedule_lines
+from .hours import open_status, schedule_lines, seconds_until_change
 from .models import ClinicSettings
 
 
@@ -12,8 +12,7 @@ def clinic(request) -> dict:
         ranges = clinic_settings.opening_ranges()
         now = timezone.now()
         status = open_status(ranges, now, clinic_settings.zone)
-        if status.changes_at is not None:
-            limit_page_cache(request, max(1, int((status.changes_at - now).total_seconds())))
+        limit_page_cache(request, seconds_until_change(ranges, now, clinic_settings.zone))
         request._clinic_context = {
             "clinic": clinic_settings,
             "clinic_status": status,

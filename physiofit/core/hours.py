@@ -5,7 +5,7 @@ daylight-saving switch moves the UTC instant of "7:00 AM" but never the wall-clo
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -58,17 +58,20 @@ def format_time(value: time) -> str:
     return f"{hour}:{value.minute:02d} {suffix}"
 
 
-def _local(day: date, at: time, zone: ZoneInfo) -> datetime:
-    """A wall-clock time on a day. In a spring-forward gap the clock reads a time that does not
-    exist; normalising through UTC moves it forward to the first real instant after the gap."""
-    naive = datetime.combine(day, at)
-    return naive.replace(tzinfo=zone).astimezone(ZoneInfo("UTC")).astimezone(zone)
+def _instant(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The UTC instant of a wall-clock time on a day. In a spring-forward gap the clock reads a
+    time that does not exist; it maps to the first real instant after the gap.
+
+    Everything is compared and subtracted in UTC: Python subtracts two datetimes that share a
+    tzinfo by wall clock, which is an hour wrong across a daylight-saving switch."""
+    return datetime.combine(day, at).replace(tzinfo=zone).astimezone(UTC)
 
 
 def open_status(ranges: list[OpeningRange], now: datetime, zone: ZoneInfo) -> OpenStatus:
     """Whether the clinic is open at the aware instant `now`, and when that next changes."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    now = now.astimezone(UTC)
     local_now = now.astimezone(zone)
     if not ranges:
         return OpenStatus(is_open=False, changes_at=None)
@@ -78,24 +81,25 @@ def open_status(ranges: list[OpeningRange], now: datetime, zone: ZoneInfo) -> Op
 
     today = local_now.date()
     for opening in by_day.get(today.weekday(), []):
-        opens = _local(today, opening.opens, zone)
-        closes = _local(today, opening.closes, zone)
-        if opens <= local_now < closes:
-            return OpenStatus(is_open=True, changes_at=_merged_close(by_day, today, closes, zone))
+        opens = _instant(today, opening.opens, zone)
+        closes = _instant(today, opening.closes, zone)
+        if opens <= now < closes:
+            closes = _merged_close(by_day, today, closes, zone)
+            return OpenStatus(is_open=True, changes_at=closes.astimezone(zone))
     for offset in range(8):
         day = today + timedelta(days=offset)
         for opening in by_day.get(day.weekday(), []):
-            opens = _local(day, opening.opens, zone)
-            if opens > local_now:
-                return OpenStatus(is_open=False, changes_at=opens)
+            opens = _instant(day, opening.opens, zone)
+            if opens > now:
+                return OpenStatus(is_open=False, changes_at=opens.astimezone(zone))
     return OpenStatus(is_open=False, changes_at=None)
 
 
 def _merged_close(by_day, day: date, closes: datetime, zone: ZoneInfo) -> datetime:
     """Ranges that touch (9-12 and 12-17) read as one opening: report the last close."""
     for opening in by_day.get(day.weekday(), []):
-        if _local(day, opening.opens, zone) == closes:
-            closes = _local(day, opening.closes, zone)
+        if _instant(day, opening.opens, zone) == closes:
+            closes = _instant(day, opening.closes, zone)
     return closes
 
 
@@ -104,7 +108,7 @@ def seconds_until_change(ranges: list[OpeningRange], now: datetime, zone: ZoneIn
     status = open_status(ranges, now, zone)
     if status.changes_at is None:
         return None
-    return max(1, int((status.changes_at - now).total_seconds()))
+    return max(1, int((status.changes_at.astimezone(UTC) - now.astimezone(UTC)).total_seconds()))
 
 
 def weekly_schedule(ranges: list[OpeningRange]) -> list[tuple[str, list[OpeningRange]]]:

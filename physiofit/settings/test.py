@@ -20,3 +20,5 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 if os.environ.get("DATABASE_URL", "").startswith("postgres"):
     DATABASES["default"]["TEST"] = {"NAME": "test_physiofit"}
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,3 +1,5 @@
+import re
+
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
@@ -5,6 +7,12 @@ from django.views.decorators.http import require_GET
 from wagtail.models import Page
 
 MAX_QUERY_LENGTH = 200
+
+
+def search_terms(query: str) -> str:
+    """Words only: quotes, operators and control characters mean something to the full-text
+    engines (SQLite FTS5 rejects an unbalanced quote) and nothing to a visitor."""
+    return " ".join(re.findall(r"\w+", query))
 
 
 @require_GET
@@ -18,7 +26,8 @@ def search(request):
         error = f"Please shorten your search to {MAX_QUERY_LENGTH} characters or fewer."
         status = 400
     elif query:
-        pages = Page.objects.live().public().specific().search(query)
+        terms = search_terms(query)
+        pages = Page.objects.live().public().specific().search(terms) if terms else []
         results = Paginator(pages, 10).get_page(request.GET.get("page"))
     return TemplateResponse(
         request,
