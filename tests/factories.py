@@ -32,8 +32,15 @@ def build_site(*, hours=((0, 4), time(7), time(19))) -> dict:
     """A home page with a condition page, a blog with one post, contact and privacy pages,
     and clinic settings open Monday to Friday 7:00 AM to 7:00 PM (America/Los_Angeles)."""
     root = root_page()
-    home = publish(root, HomePage(title="Home", slug="test-home", hero_heading="Welcome to Testclinic",
-                                  hero_text="Physical therapy for tests."))
+    home = publish(
+        root,
+        HomePage(
+            title="Home",
+            slug="test-home",
+            hero_heading="Welcome to Testclinic",
+            hero_text="Physical therapy for tests.",
+        ),
+    )
     Site.objects.all().delete()
     site = Site.objects.create(hostname="testserver", port=80, root_page=home, is_default_site=True)
     clinic = ClinicSettings.for_site(site)
@@ -49,28 +56,62 @@ def build_site(*, hours=((0, 4), time(7), time(19))) -> dict:
     (first_day, last_day), opens, closes = hours
     for weekday in range(first_day, last_day + 1):
         OpeningHours.objects.create(clinic=clinic, weekday=weekday, opens=opens, closes=closes)
-    condition = publish(home, ConditionPage(
-        title="Back Pain Relief", slug="back-pain-relief", condition_name="Back pain",
-        lead="Relief from back pain.", summary="About back pain.", show_in_menus=True,
-        intro="<p>Back pain is common.</p>",
-        duration_kinds=[{"type": "kind", "value": {"name": "Acute", "duration": "days",
-                                                   "description": "Sudden."}}],
-        cause_groups=[{"type": "group", "value": {
-            "category": "inflammatory", "heading": "Inflammatory conditions", "intro": "",
-            "causes": [{"term": "Ankylosing spondylitis", "text": "Spine arthritis."}]}}],
-        prevention_tips=[{"type": "tip", "value": {"title": "Lift safely", "text": "Use legs."}}],
-        symptoms=[{"type": "symptom", "value": "Morning stiffness"}],
-        disclaimer="<p>General education only.</p>",
-    ))
+    condition = publish(
+        home,
+        ConditionPage(
+            title="Back Pain Relief",
+            slug="back-pain-relief",
+            condition_name="Back pain",
+            lead="Relief from back pain.",
+            summary="About back pain.",
+            show_in_menus=True,
+            intro="<p>Back pain is common.</p>",
+            duration_kinds=[
+                {
+                    "type": "kind",
+                    "value": {"name": "Acute", "duration": "days", "description": "Sudden."},
+                }
+            ],
+            cause_groups=[
+                {
+                    "type": "group",
+                    "value": {
+                        "category": "inflammatory",
+                        "heading": "Inflammatory conditions",
+                        "intro": "",
+                        "causes": [{"term": "Ankylosing spondylitis", "text": "Spine arthritis."}],
+                    },
+                }
+            ],
+            prevention_tips=[
+                {"type": "tip", "value": {"title": "Lift safely", "text": "Use legs."}}
+            ],
+            symptoms=[{"type": "symptom", "value": "Morning stiffness"}],
+            disclaimer="<p>General education only.</p>",
+        ),
+    )
     blog = publish(home, BlogIndexPage(title="Blog", slug="blog", show_in_menus=True))
     author = Author.objects.create(name="Dana Example", role="Physical therapist")
-    post = publish(blog, make_post("First post", date(2025, 4, 8), author=author,
-                                   tags=["back pain", "sciatica"]))
+    post = publish(
+        blog,
+        make_post("First post", date(2025, 4, 8), author=author, tags=["back pain", "sciatica"]),
+    )
     contact = publish(home, ContactPage(title="Contact", slug="contact", show_in_menus=True))
-    privacy = publish(home, StandardPage(title="Privacy notice", slug="privacy",
-                                         body=[paragraph("We keep little.")]))
-    return {"home": home, "site": site, "clinic": clinic, "condition": condition, "blog": blog,
-            "post": post, "contact": contact, "privacy": privacy, "author": author}
+    privacy = publish(
+        home,
+        StandardPage(title="Privacy notice", slug="privacy", body=[paragraph("We keep little.")]),
+    )
+    return {
+        "home": home,
+        "site": site,
+        "clinic": clinic,
+        "condition": condition,
+        "blog": blog,
+        "post": post,
+        "contact": contact,
+        "privacy": privacy,
+        "author": author,
+    }
 
 
 def make_post(title: str, day: date, *, words: int = 50, author=None, tags=()) -> BlogPage:

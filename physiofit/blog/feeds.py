@@ -44,7 +44,9 @@ class PostsRssFeed(Feed):
 
     def item_pubdate(self, item):
         # Posts carry a date only: the start of that day in the clinic's zone.
-        return datetime.combine(item.date, time(0, 0), tzinfo=ClinicSettings.for_request(self.request).zone)
+        return datetime.combine(
+            item.date, time(0, 0), tzinfo=ClinicSettings.for_request(self.request).zone
+        )
 
     def item_updateddate(self, item):
         return item.last_published_at or self.item_pubdate(item)

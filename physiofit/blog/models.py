@@ -36,7 +36,12 @@ class Author(models.Model):
         default=False, help_text="Tick when posts are signed by the clinic rather than a person."
     )
 
-    panels = [FieldPanel("name"), FieldPanel("role"), FieldPanel("bio"), FieldPanel("is_organisation")]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("role"),
+        FieldPanel("bio"),
+        FieldPanel("is_organisation"),
+    ]
 
     class Meta:
         ordering = ["name"]
@@ -56,8 +61,12 @@ class BlogIndexPage(RoutablePageMixin, Page):
 
     def posts(self):
         return (
-            BlogPage.objects.child_of(self).live().public()
-            .select_related("author").prefetch_related("tags").order_by("-date", "-pk")
+            BlogPage.objects.child_of(self)
+            .live()
+            .public()
+            .select_related("author")
+            .prefetch_related("tags")
+            .order_by("-date", "-pk")
         )
 
     def paginate(self, request, posts):
@@ -65,7 +74,9 @@ class BlogIndexPage(RoutablePageMixin, Page):
 
     @path("")
     def index_route(self, request):
-        return self.render(request, context_overrides={"posts": self.paginate(request, self.posts())})
+        return self.render(
+            request, context_overrides={"posts": self.paginate(request, self.posts())}
+        )
 
     @path("tags/<slug:tag>/")
     def tag_archive(self, request, tag):
@@ -115,8 +126,9 @@ class BlogPage(Page):
 
     content_panels = [
         *Page.content_panels,
-        MultiFieldPanel([FieldPanel("date"), FieldPanel("author"), FieldPanel("tags")],
-                        heading="Post"),
+        MultiFieldPanel(
+            [FieldPanel("date"), FieldPanel("author"), FieldPanel("tags")], heading="Post"
+        ),
         FieldPanel("lead"),
         FieldPanel("body"),
     ]
@@ -147,7 +159,9 @@ class BlogPage(Page):
         if not tag_ids:
             return BlogPage.objects.none()
         return (
-            BlogPage.objects.live().public().exclude(pk=self.pk)
+            BlogPage.objects.live()
+            .public()
+            .exclude(pk=self.pk)
             .filter(tags__in=tag_ids)
             .annotate(shared=models.Count("pk"))
             .order_by("-shared", "-date")[:limit]
@@ -157,5 +171,7 @@ class BlogPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["blog_index"] = self.get_parent().specific
         context["related_posts"] = self.related_posts()
-        context["page_jsonld"] = blog_posting_jsonld(self, f"{request.scheme}://{request.get_host()}")
+        context["page_jsonld"] = blog_posting_jsonld(
+            self, f"{request.scheme}://{request.get_host()}"
+        )
         return context

@@ -86,24 +86,36 @@ BACK_PAIN = {
     ),
     "duration_heading": "Three kinds, by how long it lasts",
     "duration_kinds": [
-        {"type": "kind", "value": {
-            "name": "Acute", "duration": "A few days to a few weeks",
-            "description": "Comes on suddenly, often after an accident or a sudden strain.",
-        }},
-        {"type": "kind", "value": {
-            "name": "Subacute", "duration": "4 to 12 weeks",
-            "description": (
-                "Can start suddenly or build up gradually. An injury or overuse of the back "
-                "muscles may bring it on."
-            ),
-        }},
-        {"type": "kind", "value": {
-            "name": "Chronic", "duration": "More than 12 weeks",
-            "description": (
-                "Felt every day for longer than twelve weeks; it may start quickly or slowly. "
-                "It is often linked to degenerative conditions such as arthritis or disc disease."
-            ),
-        }},
+        {
+            "type": "kind",
+            "value": {
+                "name": "Acute",
+                "duration": "A few days to a few weeks",
+                "description": "Comes on suddenly, often after an accident or a sudden strain.",
+            },
+        },
+        {
+            "type": "kind",
+            "value": {
+                "name": "Subacute",
+                "duration": "4 to 12 weeks",
+                "description": (
+                    "Can start suddenly or build up gradually. An injury or overuse of the back "
+                    "muscles may bring it on."
+                ),
+            },
+        },
+        {
+            "type": "kind",
+            "value": {
+                "name": "Chronic",
+                "duration": "More than 12 weeks",
+                "description": (
+                    "Felt every day for longer than twelve weeks; it may start quickly or slowly. "
+                    "It is often linked to degenerative conditions such as arthritis or disc disease."
+                ),
+            },
+        },
     ],
     "diagnosis_note": (
         "Telling these apart, and finding the cause, takes a thorough evaluation by a professional."
@@ -116,50 +128,84 @@ BACK_PAIN = {
         "no single cause can be pinned down."
     ),
     "cause_groups": [
-        {"type": "group", "value": {
-            "category": "mechanical",
-            "heading": "Mechanical and structural causes",
-            "intro": (
-                "Problems in the spine, the discs, or the muscles, ligaments and tendons of the "
-                "back, or pressure on a nerve."
-            ),
-            "causes": _items(
-                ("Sprains", "Injuries to the ligaments that hold the bones of the spine "
-                 "together, often from twisting or lifting awkwardly."),
-                ("Strains", "Injuries to a muscle or a tendon, which can cause a lot of pain."),
-                ("Degenerative disc disease", "With age, the discs between the vertebrae slowly "
-                 "wear down, often alongside other changes such as arthritis or spinal stenosis."),
-                ("Herniated or ruptured discs", "A disc presses on and irritates a nearby nerve, "
-                 "most often in the lower back and sometimes in the neck."),
-                ("Spondylolisthesis", "A vertebra slips out of place, or gradually shifts out "
-                 "of line."),
-                ("Fractured vertebrae", "A break in one of the bones of the spine can be a major "
-                 "source of pain."),
-                ("Scoliosis and other congenital changes", "Differences in the spine present at "
-                 "birth or that develop while growing can lead to long-lasting discomfort."),
-                ("Myofascial pain", "Tight, painful muscles around the spine, from damage to the "
-                 "muscle or from nerve signals that start in the spine."),
-            ),
-        }},
-        {"type": "group", "value": {
-            "category": "inflammatory",
-            "heading": "Inflammatory conditions",
-            "intro": "Inflammation can also play a large part in back pain.",
-            "causes": _items(
-                ("Ankylosing spondylitis", "A form of arthritis that affects the spine and "
-                 "causes stiffness and pain."),
-            ),
-        }},
-        {"type": "group", "value": {
-            "category": "medical",
-            "heading": "Other medical conditions",
-            "intro": "Conditions elsewhere in the body can cause back pain too:",
-            "causes": _items(
-                ("Osteoporosis", ""), ("Fibromyalgia", ""), ("Kidney problems", ""),
-                ("Endometriosis", ""), ("Spinal infections", ""), ("Tumors", ""),
-                ("Pregnancy", ""),
-            ),
-        }},
+        {
+            "type": "group",
+            "value": {
+                "category": "mechanical",
+                "heading": "Mechanical and structural causes",
+                "intro": (
+                    "Problems in the spine, the discs, or the muscles, ligaments and tendons of the "
+                    "back, or pressure on a nerve."
+                ),
+                "causes": _items(
+                    (
+                        "Sprains",
+                        "Injuries to the ligaments that hold the bones of the spine "
+                        "together, often from twisting or lifting awkwardly.",
+                    ),
+                    ("Strains", "Injuries to a muscle or a tendon, which can cause a lot of pain."),
+                    (
+                        "Degenerative disc disease",
+                        "With age, the discs between the vertebrae slowly "
+                        "wear down, often alongside other changes such as arthritis or spinal stenosis.",
+                    ),
+                    (
+                        "Herniated or ruptured discs",
+                        "A disc presses on and irritates a nearby nerve, "
+                        "most often in the lower back and sometimes in the neck.",
+                    ),
+                    (
+                        "Spondylolisthesis",
+                        "A vertebra slips out of place, or gradually shifts out of line.",
+                    ),
+                    (
+                        "Fractured vertebrae",
+                        "A break in one of the bones of the spine can be a major source of pain.",
+                    ),
+                    (
+                        "Scoliosis and other congenital changes",
+                        "Differences in the spine present at "
+                        "birth or that develop while growing can lead to long-lasting discomfort.",
+                    ),
+                    (
+                        "Myofascial pain",
+                        "Tight, painful muscles around the spine, from damage to the "
+                        "muscle or from nerve signals that start in the spine.",
+                    ),
+                ),
+            },
+        },
+        {
+            "type": "group",
+            "value": {
+                "category": "inflammatory",
+                "heading": "Inflammatory conditions",
+                "intro": "Inflammation can also play a large part in back pain.",
+                "causes": _items(
+                    (
+                        "Ankylosing spondylitis",
+                        "A form of arthritis that affects the spine and causes stiffness and pain.",
+                    ),
+                ),
+            },
+        },
+        {
+            "type": "group",
+            "value": {
+                "category": "medical",
+                "heading": "Other medical conditions",
+                "intro": "Conditions elsewhere in the body can cause back pain too:",
+                "causes": _items(
+                    ("Osteoporosis", ""),
+                    ("Fibromyalgia", ""),
+                    ("Kidney problems", ""),
+                    ("Endometriosis", ""),
+                    ("Spinal infections", ""),
+                    ("Tumors", ""),
+                    ("Pregnancy", ""),
+                ),
+            },
+        },
     ],
     "prevention_heading": "Steps that help prevent back pain",
     "prevention_intro": (
@@ -167,24 +213,58 @@ BACK_PAIN = {
         "habits support a healthy back and an active life:"
     ),
     "prevention_tips": [
-        {"type": "tip", "value": {"title": "Exercise regularly", "text": (
-            "Strengthen the muscles that support your back. Activities that build balance and "
-            "strength, such as yoga or tai chi, lower the risk of falls, back injuries and broken "
-            "bones. Warm up before any exercise.")}},
-        {"type": "tip", "value": {"title": "Eat for a strong spine", "text": (
-            "A healthy diet with enough calcium and vitamin D, the nutrients your spine needs "
-            "to stay strong.")}},
-        {"type": "tip", "value": {"title": "Keep a healthy weight", "text": (
-            "Extra weight puts avoidable, harmful stress on your back.")}},
-        {"type": "tip", "value": {"title": "Mind your posture", "text": (
-            "Don't slouch, and make sure your back is well supported when you sit and stand.")}},
-        {"type": "tip", "value": {"title": "Lift safely", "text": (
-            "Avoid lifting heavy things where you can. When you must, let your legs and "
-            "stomach muscles do the work, not your back.")}},
+        {
+            "type": "tip",
+            "value": {
+                "title": "Exercise regularly",
+                "text": (
+                    "Strengthen the muscles that support your back. Activities that build balance and "
+                    "strength, such as yoga or tai chi, lower the risk of falls, back injuries and broken "
+                    "bones. Warm up before any exercise."
+                ),
+            },
+        },
+        {
+            "type": "tip",
+            "value": {
+                "title": "Eat for a strong spine",
+                "text": (
+                    "A healthy diet with enough calcium and vitamin D, the nutrients your spine needs "
+                    "to stay strong."
+                ),
+            },
+        },
+        {
+            "type": "tip",
+            "value": {
+                "title": "Keep a healthy weight",
+                "text": ("Extra weight puts avoidable, harmful stress on your back."),
+            },
+        },
+        {
+            "type": "tip",
+            "value": {
+                "title": "Mind your posture",
+                "text": (
+                    "Don't slouch, and make sure your back is well supported when you sit and stand."
+                ),
+            },
+        },
+        {
+            "type": "tip",
+            "value": {
+                "title": "Lift safely",
+                "text": (
+                    "Avoid lifting heavy things where you can. When you must, let your legs and "
+                    "stomach muscles do the work, not your back."
+                ),
+            },
+        },
     ],
     "symptoms_heading": "Common symptoms",
     "symptoms": [
-        {"type": "symptom", "value": text} for text in (
+        {"type": "symptom", "value": text}
+        for text in (
             "Pain that gets worse when you lift or bend",
             "Pain that builds while you rest, sit or stand",
             "Stiffness when you wake up that eases once you get moving",
@@ -223,7 +303,10 @@ AUTHOR = {
 
 
 def _section(heading: str, items: list[tuple[str, str]]) -> dict:
-    return {"type": "list", "value": {"heading": heading, "numbered": False, "items": _items(*items)}}
+    return {
+        "type": "list",
+        "value": {"heading": heading, "numbered": False, "items": _items(*items)},
+    }
 
 
 MAIGNE_POST = {
@@ -239,135 +322,247 @@ MAIGNE_POST = {
         "be dealing with a problem higher up the spine than they think."
     ),
     "tags": [
-        "Maigne's Syndrome", "Thoracolumbar junction syndrome", "Back and hip pain", "back pain",
-        "hip pain", "sciatica", "Chronic lower back pain", "lower back pain", "pain control",
+        "Maigne's Syndrome",
+        "Thoracolumbar junction syndrome",
+        "Back and hip pain",
+        "back pain",
+        "hip pain",
+        "sciatica",
+        "Chronic lower back pain",
+        "lower back pain",
+        "pain control",
     ],
     "body": [
-        {"type": "paragraph", "value": _p(
-            "You stretch, you foam roll, you even take time off, and the pain in your lower back, "
-            "hip or groin still returns as soon as you train again. If that cycle sounds familiar, "
-            "the source may not be your hip flexors, your glutes or your lumbar spine at all.",
-            "Maigne's syndrome starts at the thoracolumbar junction, the T12 to L2 region where "
-            "the upper and lower spine meet. It is often mistaken for sciatica, a hip impingement "
-            "or even a hernia, so many active people spend a long time on treatments that miss "
-            "the target. The encouraging part: targeted physical therapy can address the "
-            "underlying problem, so you can get back to training without pain.",
-        )},
+        {
+            "type": "paragraph",
+            "value": _p(
+                "You stretch, you foam roll, you even take time off, and the pain in your lower back, "
+                "hip or groin still returns as soon as you train again. If that cycle sounds familiar, "
+                "the source may not be your hip flexors, your glutes or your lumbar spine at all.",
+                "Maigne's syndrome starts at the thoracolumbar junction, the T12 to L2 region where "
+                "the upper and lower spine meet. It is often mistaken for sciatica, a hip impingement "
+                "or even a hernia, so many active people spend a long time on treatments that miss "
+                "the target. The encouraging part: targeted physical therapy can address the "
+                "underlying problem, so you can get back to training without pain.",
+            ),
+        },
         {"type": "heading", "value": {"text": "What is Maigne's syndrome?", "level": "h2"}},
-        {"type": "paragraph", "value": _p(
-            "Also called thoracolumbar junction syndrome, it develops when the nerves at T12 to "
-            "L2 become irritated, compressed or stop working properly. Those nerves carry "
-            "sensation from the lower back, hips, groin and upper thigh, so trouble at the "
-            "junction can be felt further down, which misleads athletes and clinicians alike.",
-            "It is not a disc herniation or a true nerve-root compression. It is a mechanical "
-            "problem: stiff segments, muscle imbalances or poor movement mechanics can be at "
-            "the root of it.",
-        )},
-        {"type": "heading", "value": {"text": "Training patterns that can set it off", "level": "h2"}},
-        {"type": "paragraph", "value": _p(
-            "Some movement patterns load the thoracolumbar junction heavily and, over time, "
-            "irritate it."
-        )},
-        _section("1. Deadlifts and kettlebell swings: an overloaded hinge", [
-            ("The problem", "Both demand a strong hip hinge. When the thoracolumbar junction "
-             "lacks mobility, the body makes up for it by over-arching the lower back or "
-             "overworking the lumbar erectors, which stresses the nerves at T12 to L2."),
-            ("How it shows up", "Pain that resembles a lumbar strain, SI joint dysfunction or a "
-             "deep ache in the hip."),
-        ]),
-        _section("2. Snatches and overhead lifts: extension without control", [
-            ("The problem", "Without enough extension through the thoracic spine, the "
-             "thoracolumbar junction takes up the slack as the bar goes overhead, and is "
-             "overstressed."),
-            ("How it shows up", "Tightness in the low back or hip, or discomfort in the groin "
-             "after lifting."),
-        ]),
-        _section("3. Cycling: hours of flexion and a tilted pelvis", [
-            ("The problem", "Long rides in an aggressive, forward-leaning position hold the "
-             "thoracolumbar junction bent for hours, irritating its nerves."),
-            ("How it shows up", "A dull ache in the low back, groin discomfort, and tight hip "
-             "flexors that never fully let go."),
-        ]),
-        _section("4. A desk all day, then hard training", [
-            ("The problem", "Going straight from hours of sitting into heavy training, without "
-             "mobilising the thoracolumbar spine first, leaves the area stiff and easy to irritate."),
-            ("How it shows up", "Pain that builds after long sitting and also flares after hard "
-             "sessions."),
-        ]),
+        {
+            "type": "paragraph",
+            "value": _p(
+                "Also called thoracolumbar junction syndrome, it develops when the nerves at T12 to "
+                "L2 become irritated, compressed or stop working properly. Those nerves carry "
+                "sensation from the lower back, hips, groin and upper thigh, so trouble at the "
+                "junction can be felt further down, which misleads athletes and clinicians alike.",
+                "It is not a disc herniation or a true nerve-root compression. It is a mechanical "
+                "problem: stiff segments, muscle imbalances or poor movement mechanics can be at "
+                "the root of it.",
+            ),
+        },
+        {
+            "type": "heading",
+            "value": {"text": "Training patterns that can set it off", "level": "h2"},
+        },
+        {
+            "type": "paragraph",
+            "value": _p(
+                "Some movement patterns load the thoracolumbar junction heavily and, over time, "
+                "irritate it."
+            ),
+        },
+        _section(
+            "1. Deadlifts and kettlebell swings: an overloaded hinge",
+            [
+                (
+                    "The problem",
+                    "Both demand a strong hip hinge. When the thoracolumbar junction "
+                    "lacks mobility, the body makes up for it by over-arching the lower back or "
+                    "overworking the lumbar erectors, which stresses the nerves at T12 to L2.",
+                ),
+                (
+                    "How it shows up",
+                    "Pain that resembles a lumbar strain, SI joint dysfunction or a "
+                    "deep ache in the hip.",
+                ),
+            ],
+        ),
+        _section(
+            "2. Snatches and overhead lifts: extension without control",
+            [
+                (
+                    "The problem",
+                    "Without enough extension through the thoracic spine, the "
+                    "thoracolumbar junction takes up the slack as the bar goes overhead, and is "
+                    "overstressed.",
+                ),
+                (
+                    "How it shows up",
+                    "Tightness in the low back or hip, or discomfort in the groin after lifting.",
+                ),
+            ],
+        ),
+        _section(
+            "3. Cycling: hours of flexion and a tilted pelvis",
+            [
+                (
+                    "The problem",
+                    "Long rides in an aggressive, forward-leaning position hold the "
+                    "thoracolumbar junction bent for hours, irritating its nerves.",
+                ),
+                (
+                    "How it shows up",
+                    "A dull ache in the low back, groin discomfort, and tight hip "
+                    "flexors that never fully let go.",
+                ),
+            ],
+        ),
+        _section(
+            "4. A desk all day, then hard training",
+            [
+                (
+                    "The problem",
+                    "Going straight from hours of sitting into heavy training, without "
+                    "mobilising the thoracolumbar spine first, leaves the area stiff and easy to irritate.",
+                ),
+                (
+                    "How it shows up",
+                    "Pain that builds after long sitting and also flares after hard sessions.",
+                ),
+            ],
+        ),
         {"type": "heading", "value": {"text": "How physical therapy helps", "level": "h2"}},
-        {"type": "heading", "value": {"text": "1. Restore mobility at the thoracolumbar junction",
-                                      "level": "h3"}},
-        {"type": "paragraph", "value": _p(
-            "Mobility at the junction itself is one of the most overlooked parts of treatment. "
-            "When this segment is locked up, the lumbar spine and pelvis compensate, and the "
-            "problem carries on."
-        )},
-        _section("Exercises", [
-            ("Segmental cat-camel", "Move slowly, one segment at a time, through the T12 to L2 "
-             "region."),
-            ("Foam roller extensions", "Mobilise the thoracolumbar junction into extension over a "
-             "foam roller to retrain how the spine moves."),
-            ("Quadruped thoracic rotations", "Gain rotation in the mid-back so that T12 to L2 has "
-             "less to make up for."),
-        ]),
+        {
+            "type": "heading",
+            "value": {"text": "1. Restore mobility at the thoracolumbar junction", "level": "h3"},
+        },
+        {
+            "type": "paragraph",
+            "value": _p(
+                "Mobility at the junction itself is one of the most overlooked parts of treatment. "
+                "When this segment is locked up, the lumbar spine and pelvis compensate, and the "
+                "problem carries on."
+            ),
+        },
+        _section(
+            "Exercises",
+            [
+                (
+                    "Segmental cat-camel",
+                    "Move slowly, one segment at a time, through the T12 to L2 region.",
+                ),
+                (
+                    "Foam roller extensions",
+                    "Mobilise the thoracolumbar junction into extension over a "
+                    "foam roller to retrain how the spine moves.",
+                ),
+                (
+                    "Quadruped thoracic rotations",
+                    "Gain rotation in the mid-back so that T12 to L2 has less to make up for.",
+                ),
+            ],
+        ),
         {"type": "heading", "value": {"text": "2. Strengthen the deep core", "level": "h3"}},
-        {"type": "paragraph", "value": _p(
-            "An unstable junction makes the muscles around it (quadratus lumborum, erectors and "
-            "psoas) work overtime, adding pain and dysfunction. The aim is a stronger deep core "
-            "without letting the spine compensate."
-        )},
-        _section("Exercises", [
-            ("Dead bug variations", "Keep the pelvis and ribs neutral so the low back does not "
-             "take over."),
-            ("Pallof press, half-kneeling or standing", "Resist rotation to build stability around "
-             "the thoracolumbar junction."),
-            ("Bird dog with a controlled reach", "Hold a neutral spine while the arms and legs "
-             "move."),
-        ]),
-        {"type": "heading", "value": {"text": "3. Restore pelvic position and hip function",
-                                      "level": "h3"}},
-        {"type": "paragraph", "value": _p(
-            "The nerves from T12 to L2 supply the hip flexors and adductors. Trouble at this "
-            "level can leave the hip flexors tight and overactive and the glutes switched off, "
-            "which keeps the cycle of pain going."
-        )},
-        _section("Exercises", [
-            ("90/90 hip lift with breathing", "Resets the position of the pelvis and reduces "
-             "anterior pelvic tilt."),
-            ("Side-lying clamshells and glute bridges", "Wake up the posterior chain without the "
-             "low back compensating."),
-            ("Copenhagen plank", "Strengthens the adductors, which can weaken when the T12 to L2 "
-             "nerves are irritated."),
-        ]),
+        {
+            "type": "paragraph",
+            "value": _p(
+                "An unstable junction makes the muscles around it (quadratus lumborum, erectors and "
+                "psoas) work overtime, adding pain and dysfunction. The aim is a stronger deep core "
+                "without letting the spine compensate."
+            ),
+        },
+        _section(
+            "Exercises",
+            [
+                (
+                    "Dead bug variations",
+                    "Keep the pelvis and ribs neutral so the low back does not take over.",
+                ),
+                (
+                    "Pallof press, half-kneeling or standing",
+                    "Resist rotation to build stability around the thoracolumbar junction.",
+                ),
+                (
+                    "Bird dog with a controlled reach",
+                    "Hold a neutral spine while the arms and legs move.",
+                ),
+            ],
+        ),
+        {
+            "type": "heading",
+            "value": {"text": "3. Restore pelvic position and hip function", "level": "h3"},
+        },
+        {
+            "type": "paragraph",
+            "value": _p(
+                "The nerves from T12 to L2 supply the hip flexors and adductors. Trouble at this "
+                "level can leave the hip flexors tight and overactive and the glutes switched off, "
+                "which keeps the cycle of pain going."
+            ),
+        },
+        _section(
+            "Exercises",
+            [
+                (
+                    "90/90 hip lift with breathing",
+                    "Resets the position of the pelvis and reduces anterior pelvic tilt.",
+                ),
+                (
+                    "Side-lying clamshells and glute bridges",
+                    "Wake up the posterior chain without the low back compensating.",
+                ),
+                (
+                    "Copenhagen plank",
+                    "Strengthens the adductors, which can weaken when the T12 to L2 "
+                    "nerves are irritated.",
+                ),
+            ],
+        ),
         {"type": "heading", "value": {"text": "4. Retrain posture and movement", "level": "h3"}},
-        {"type": "paragraph", "value": _p(
-            "Unless the way you move changes, the pain tends to come back."
-        )},
-        _section("Exercises", [
-            ("Neutral ribs during lifts", "Avoid over-extending the spine at lockout in "
-             "deadlifts, snatches and presses."),
-            ("Hip hinge drills", "Learn a hinge in which the thoracolumbar junction no longer has "
-             "to compensate."),
-            ("Bike fit for cyclists", "Set saddle height and riding posture to take stress off "
-             "the junction."),
-        ]),
+        {
+            "type": "paragraph",
+            "value": _p("Unless the way you move changes, the pain tends to come back."),
+        },
+        _section(
+            "Exercises",
+            [
+                (
+                    "Neutral ribs during lifts",
+                    "Avoid over-extending the spine at lockout in deadlifts, snatches and presses.",
+                ),
+                (
+                    "Hip hinge drills",
+                    "Learn a hinge in which the thoracolumbar junction no longer has "
+                    "to compensate.",
+                ),
+                (
+                    "Bike fit for cyclists",
+                    "Set saddle height and riding posture to take stress off the junction.",
+                ),
+            ],
+        ),
         {"type": "heading", "value": {"text": "The bottom line", "level": "h2"}},
-        {"type": "paragraph", "value": _p(
-            "Maigne's syndrome is easy to overlook as a cause of chronic low back, hip and groin "
-            "pain, especially in people who deadlift, swing kettlebells, snatch or ride. Left "
-            "alone, it leads to compensation patterns that hold back both performance and "
-            "everyday life.",
-            "Physical therapy can resolve it when treatment restores thoracolumbar mobility, "
-            "builds core stability, improves hip function and retrains movement. If back or hip "
-            "pain keeps lingering, work with a physical therapist who knows this condition and "
-            "its mechanics.",
-        )},
-        {"type": "call_to_action", "value": {
-            "heading": "Back or hip pain that won't settle?",
-            "text": "Book a thorough evaluation and we will look for the source with you.",
-            "button_label": "Book an evaluation",
-            "page": None,
-        }},
+        {
+            "type": "paragraph",
+            "value": _p(
+                "Maigne's syndrome is easy to overlook as a cause of chronic low back, hip and groin "
+                "pain, especially in people who deadlift, swing kettlebells, snatch or ride. Left "
+                "alone, it leads to compensation patterns that hold back both performance and "
+                "everyday life.",
+                "Physical therapy can resolve it when treatment restores thoracolumbar mobility, "
+                "builds core stability, improves hip function and retrains movement. If back or hip "
+                "pain keeps lingering, work with a physical therapist who knows this condition and "
+                "its mechanics.",
+            ),
+        },
+        {
+            "type": "call_to_action",
+            "value": {
+                "heading": "Back or hip pain that won't settle?",
+                "text": "Book a thorough evaluation and we will look for the source with you.",
+                "button_label": "Book an evaluation",
+                "page": None,
+            },
+        },
     ],
 }
 
@@ -388,27 +583,39 @@ PRIVACY = {
     "lead": "What this website collects about you, why, and who sees it.",
     "body": [
         {"type": "heading", "value": {"text": "What we collect", "level": "h2"}},
-        {"type": "paragraph", "value": _p(
-            "When you send a message through the contact form we keep your name, email address, "
-            "phone number if you give it, and your message. Nothing else is collected when you "
-            "read this site: there are no analytics or advertising trackers."
-        )},
+        {
+            "type": "paragraph",
+            "value": _p(
+                "When you send a message through the contact form we keep your name, email address, "
+                "phone number if you give it, and your message. Nothing else is collected when you "
+                "read this site: there are no analytics or advertising trackers."
+            ),
+        },
         {"type": "heading", "value": {"text": "Why, and who sees it", "level": "h2"}},
-        {"type": "paragraph", "value": _p(
-            "We use your message only to reply to you. It is stored on the clinic's own system "
-            "and emailed to the clinic's inbox; only clinic staff can read it. We do not sell or "
-            "share it."
-        )},
+        {
+            "type": "paragraph",
+            "value": _p(
+                "We use your message only to reply to you. It is stored on the clinic's own system "
+                "and emailed to the clinic's inbox; only clinic staff can read it. We do not sell or "
+                "share it."
+            ),
+        },
         {"type": "heading", "value": {"text": "Cookies", "level": "h2"}},
-        {"type": "paragraph", "value": _p(
-            "When you use a form, your browser keeps a security cookie that protects the form "
-            "from forgery. Staff who sign in also get a session cookie. There are no other cookies."
-        )},
+        {
+            "type": "paragraph",
+            "value": _p(
+                "When you use a form, your browser keeps a security cookie that protects the form "
+                "from forgery. Staff who sign in also get a session cookie. There are no other cookies."
+            ),
+        },
         {"type": "heading", "value": {"text": "Your choices", "level": "h2"}},
-        {"type": "paragraph", "value": _p(
-            "You can ask us to show you, correct or delete what we hold about you: call or email "
-            "the clinic using the details at the bottom of every page."
-        )},
+        {
+            "type": "paragraph",
+            "value": _p(
+                "You can ask us to show you, correct or delete what we hold about you: call or email "
+                "the clinic using the details at the bottom of every page."
+            ),
+        },
     ],
 }
 
@@ -417,18 +624,26 @@ DISCLAIMER = {
     "slug": "medical-disclaimer",
     "lead": "Our articles and pages are general education, not advice for you in particular.",
     "body": [
-        {"type": "paragraph", "value": _p(
-            "The information on this website is provided for general education. It is not a "
-            "substitute for professional medical advice, diagnosis or treatment.",
-            "Every person's situation and body is different, and what works for one person may "
-            "not work for another. Before you act on anything you read here, please contact us "
-            "to talk about your own needs.",
-        )},
-        {"type": "callout", "value": {
-            "tone": "caution",
-            "title": "In an emergency",
-            "text": _p("If you have a medical emergency, call 911 or go to the nearest emergency "
-                       "department."),
-        }},
+        {
+            "type": "paragraph",
+            "value": _p(
+                "The information on this website is provided for general education. It is not a "
+                "substitute for professional medical advice, diagnosis or treatment.",
+                "Every person's situation and body is different, and what works for one person may "
+                "not work for another. Before you act on anything you read here, please contact us "
+                "to talk about your own needs.",
+            ),
+        },
+        {
+            "type": "callout",
+            "value": {
+                "tone": "caution",
+                "title": "In an emergency",
+                "text": _p(
+                    "If you have a medical emergency, call 911 or go to the nearest emergency "
+                    "department."
+                ),
+            },
+        },
     ],
 }

@@ -68,6 +68,8 @@ def medical_page_jsonld(page, site_url: str) -> dict:
         "url": page.full_url,
         "about": {"@type": "MedicalCondition", "name": page.condition_name},
         "audience": {"@type": "Patient"},
-        "lastReviewed": page.last_published_at.date().isoformat() if page.last_published_at else None,
+        "lastReviewed": page.last_published_at.date().isoformat()
+        if page.last_published_at
+        else None,
         "publisher": {"@id": f"{site_url}/#clinic"},
     }

@@ -43,7 +43,8 @@ class ClinicSettings(ClusterableModel, BaseSiteSetting):
         help_text="Where patients come in, if it differs from the mailing address.",
     )
     map_url = models.URLField(
-        blank=True, help_text="Link to the clinic on a map. Left empty, one is made from the address."
+        blank=True,
+        help_text="Link to the clinic on a map. Left empty, one is made from the address.",
     )
     time_zone = models.CharField(
         max_length=64, choices=TIME_ZONE_CHOICES, default="America/Los_Angeles"
@@ -96,7 +97,9 @@ class ClinicSettings(ClusterableModel, BaseSiteSetting):
         if self.map_url:
             return self.map_url
         place = self.visit_location or self.street_address
-        query = quote_plus(f"{self.name}, {place}, {self.locality}, {self.region} {self.postal_code}")
+        query = quote_plus(
+            f"{self.name}, {place}, {self.locality}, {self.region} {self.postal_code}"
+        )
         return f"https://www.openstreetmap.org/search?query={query}"
 
     def opening_ranges(self) -> list[OpeningRange]:

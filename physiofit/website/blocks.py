@@ -46,5 +46,3 @@ class SymptomBlock(blocks.CharBlock):
     class Meta:
         icon = "pick"
         label = "Symptom"
-
-

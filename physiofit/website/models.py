@@ -51,7 +51,9 @@ class HomePage(Page):
             ],
             heading="Welcome",
         ),
-        MultiFieldPanel([FieldPanel("approach_heading"), FieldPanel("approach")], heading="Approach"),
+        MultiFieldPanel(
+            [FieldPanel("approach_heading"), FieldPanel("approach")], heading="Approach"
+        ),
         InlinePanel("featured_conditions", label="Featured condition page", heading="Conditions"),
         FieldPanel("body"),
         FieldPanel("latest_posts_count"),
@@ -63,8 +65,12 @@ class HomePage(Page):
     ]
     max_count = 1
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["website.ConditionPage", "website.StandardPage", "website.ContactPage",
-                     "blog.BlogIndexPage"]
+    subpage_types = [
+        "website.ConditionPage",
+        "website.StandardPage",
+        "website.ContactPage",
+        "blog.BlogIndexPage",
+    ]
 
     def get_context(self, request, *args, **kwargs):
         from physiofit.blog.models import BlogPage
@@ -131,8 +137,11 @@ class ConditionPage(Page):
         FieldPanel("intro"),
         FieldPanel("approach"),
         MultiFieldPanel(
-            [FieldPanel("duration_heading"), FieldPanel("duration_kinds"),
-             FieldPanel("diagnosis_note")],
+            [
+                FieldPanel("duration_heading"),
+                FieldPanel("duration_kinds"),
+                FieldPanel("diagnosis_note"),
+            ],
             heading="Kinds by duration",
         ),
         MultiFieldPanel(
@@ -140,11 +149,16 @@ class ConditionPage(Page):
             heading="Causes",
         ),
         MultiFieldPanel(
-            [FieldPanel("prevention_heading"), FieldPanel("prevention_intro"),
-             FieldPanel("prevention_tips")],
+            [
+                FieldPanel("prevention_heading"),
+                FieldPanel("prevention_intro"),
+                FieldPanel("prevention_tips"),
+            ],
             heading="Prevention",
         ),
-        MultiFieldPanel([FieldPanel("symptoms_heading"), FieldPanel("symptoms")], heading="Symptoms"),
+        MultiFieldPanel(
+            [FieldPanel("symptoms_heading"), FieldPanel("symptoms")], heading="Symptoms"
+        ),
         MultiFieldPanel(
             [FieldPanel("cta_heading"), FieldPanel("cta_text"), PageChooserPanel("cta_page")],
             heading="Call to action",
@@ -165,14 +179,20 @@ class ConditionPage(Page):
     def searchable_text(self) -> str:
         return " ".join(
             stream_text(field)
-            for field in (self.duration_kinds, self.cause_groups, self.prevention_tips,
-                          self.symptoms)
+            for field in (
+                self.duration_kinds,
+                self.cause_groups,
+                self.prevention_tips,
+                self.symptoms,
+            )
         )
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["cta_href"] = booking_href(request, self.cta_page)
-        context["page_jsonld"] = medical_page_jsonld(self, f"{request.scheme}://{request.get_host()}")
+        context["page_jsonld"] = medical_page_jsonld(
+            self, f"{request.scheme}://{request.get_host()}"
+        )
         return context
 
 
@@ -206,8 +226,12 @@ class ContactPage(Page):
         *Page.content_panels,
         FieldPanel("intro"),
         MultiFieldPanel(
-            [FieldPanel("form_heading"), FieldPanel("privacy_note"), FieldPanel("thanks_message"),
-             FieldPanel("recipient")],
+            [
+                FieldPanel("form_heading"),
+                FieldPanel("privacy_note"),
+                FieldPanel("thanks_message"),
+                FieldPanel("recipient"),
+            ],
             heading="Contact form",
         ),
     ]

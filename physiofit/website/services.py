@@ -56,7 +56,10 @@ def contact_message_submit(
     clinic = ClinicSettings.for_request(request)
     with transaction.atomic():
         contact = ContactMessage(
-            name=name, email=email, phone=phone, message=message,
+            name=name,
+            email=email,
+            phone=phone,
+            message=message,
             recipient=page.recipient or clinic.email,
         )
         contact.full_clean()

@@ -34,8 +34,16 @@ class ContactMessageViewSet(ModelViewSet):
     search_fields = ["name", "email", "message"]
     form_fields = ["handled"]
     inspect_view_fields = [
-        "name", "email", "phone", "message", "created_at", "recipient", "email_status",
-        "email_attempts", "email_error", "handled",
+        "name",
+        "email",
+        "phone",
+        "message",
+        "created_at",
+        "recipient",
+        "email_status",
+        "email_attempts",
+        "email_error",
+        "handled",
     ]
 
 

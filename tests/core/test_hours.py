@@ -35,7 +35,10 @@ def label(now, ranges=WEEKDAYS_7_TO_7):
         (at(2026, 11, 25, 6, 30), "Closed · opens today 7:00 AM"),
         (at(2026, 11, 27, 20), "Closed · opens Monday 7:00 AM"),  # Friday evening
         (at(2026, 11, 28, 12), "Closed · opens Monday 7:00 AM"),  # Saturday
-        (at(2026, 11, 29, 23, 59), "Closed · opens tomorrow 7:00 AM"),  # Sunday, a minute to midnight
+        (
+            at(2026, 11, 29, 23, 59),
+            "Closed · opens tomorrow 7:00 AM",
+        ),  # Sunday, a minute to midnight
         (at(2026, 11, 30, 0, 0), "Closed · opens today 7:00 AM"),  # Monday, midnight
     ],
 )
@@ -99,10 +102,13 @@ def test_naive_now_is_refused():
         open_status(WEEKDAYS_7_TO_7, datetime(2026, 11, 25, 10), BEND)
 
 
-@pytest.mark.parametrize("bad", [dict(weekday=7), dict(opens=time(19), closes=time(7))])
-def test_invalid_ranges_are_refused(bad):
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [({"weekday": 7}, "weekday must be"), ({"opens": time(19), "closes": time(7)}, "close after")],
+)
+def test_invalid_ranges_are_refused(bad, message):
     values = {"weekday": 0, "opens": time(7), "closes": time(19), **bad}
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=message):
         OpeningRange(**values)
 
 
@@ -115,8 +121,12 @@ def test_schedule_folds_consecutive_days():
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(time(0, 0), "12:00 AM"), (time(7, 5), "7:05 AM"), (time(12, 0), "12:00 PM"),
-     (time(19, 0), "7:00 PM")],
+    [
+        (time(0, 0), "12:00 AM"),
+        (time(7, 5), "7:05 AM"),
+        (time(12, 0), "12:00 PM"),
+        (time(19, 0), "7:00 PM"),
+    ],
 )
 def test_format_time(value, text):
     assert format_time(value) == text

@@ -50,13 +50,17 @@ def test_cached_page_expires_at_the_next_opening_or_closing(site, client):
         mock.patch("physiofit.core.cache.cache.set") as cache_set,
     ):
         client.get("/")
-    timeouts = [call.kwargs["timeout"] for call in cache_set.call_args_list
-                if call.args[0].startswith("pagecache:") and "generation" not in call.args[0]]
+    timeouts = [
+        call.kwargs["timeout"]
+        for call in cache_set.call_args_list
+        if call.args[0].startswith("pagecache:") and "generation" not in call.args[0]
+    ]
     assert timeouts == [120]
 
 
-@pytest.mark.parametrize(("hour", "label"), [(10, "Open now · closes 7:00 PM"),
-                                              (20, "Closed · opens tomorrow 7:00 AM")])
+@pytest.mark.parametrize(
+    ("hour", "label"), [(10, "Open now · closes 7:00 PM"), (20, "Closed · opens tomorrow 7:00 AM")]
+)
 def test_footer_status_is_rendered_in_clinic_time(site, client, hour, label):
     now = datetime(2026, 11, 25, hour, 0, tzinfo=BEND)
     with mock.patch("django.utils.timezone.now", return_value=now):

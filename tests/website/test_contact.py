@@ -3,15 +3,22 @@ from django.core import mail
 
 from physiofit.website.models import ContactMessage
 
-VALID = {"name": "Sam Patient", "email": "sam@example.com", "phone": "541 555 0199",
-         "message": "Do you have a time next week?", "website": ""}
+VALID = {
+    "name": "Sam Patient",
+    "email": "sam@example.com",
+    "phone": "541 555 0199",
+    "message": "Do you have a time next week?",
+    "website": "",
+}
 
 
 def post(client, **changes):
     return client.post("/contact/", {**VALID, **changes})
 
 
-def test_message_is_stored_then_emailed_to_the_clinic(site, client, django_capture_on_commit_callbacks):
+def test_message_is_stored_then_emailed_to_the_clinic(
+    site, client, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = post(client)
         # The row exists before anything is sent: the email waits for the commit.
@@ -38,7 +45,10 @@ def test_message_is_stored_then_emailed_to_the_clinic(site, client, django_captu
         ({"name": "n" * 101}, "at most 100 characters"),
         ({"email": "not-an-email"}, "Enter a valid email address."),
         ({"phone": "call me maybe"}, "Enter a phone number"),
-        ({"message": "<script>alert('x')</script>"}, "HTML tags such as &lt;b&gt; are not accepted"),
+        (
+            {"message": "<script>alert('x')</script>"},
+            "HTML tags such as &lt;b&gt; are not accepted",
+        ),
         ({"name": "<b>Sam</b>"}, "plain text"),
         ({"message": "hello\x00world"}, "Null characters are not allowed."),
     ],

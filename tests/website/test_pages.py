@@ -35,15 +35,27 @@ def test_home_cta_follows_the_page_an_editor_chooses(site, client):
 
 def test_condition_page_renders_structured_sections(site, client):
     content = client.get("/back-pain-relief/").content.decode()
-    for text in ("Acute", "Inflammatory conditions", "Ankylosing spondylitis", "Lift safely",
-                 "Morning stiffness", "General education only.", "Book an evaluation"):
+    for text in (
+        "Acute",
+        "Inflammatory conditions",
+        "Ankylosing spondylitis",
+        "Lift safely",
+        "Morning stiffness",
+        "General education only.",
+        "Book an evaluation",
+    ):
         assert text in content
 
 
 def test_second_condition_page_needs_no_code(site, client):
     page = ConditionPage(
-        title="Neck Pain", slug="neck-pain", condition_name="Neck pain", lead="Neck.",
-        summary="Neck pain.", intro="<p>About necks.</p>", disclaimer="<p>Education.</p>",
+        title="Neck Pain",
+        slug="neck-pain",
+        condition_name="Neck pain",
+        lead="Neck.",
+        summary="Neck pain.",
+        intro="<p>About necks.</p>",
+        disclaimer="<p>Education.</p>",
         symptoms=[{"type": "symptom", "value": "Stiff neck"}],
     )
     site["home"].add_child(instance=page)

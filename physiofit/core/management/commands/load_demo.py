@@ -7,11 +7,13 @@ Idempotent: pages and settings are created only when missing, so a second run (a
 import os
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from wagtail.models import Page, Site
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Locale, Page, Site
 
 from physiofit.blog.models import Author, BlogIndexPage, BlogPage
 from physiofit.core import demo_content as demo
@@ -53,7 +55,11 @@ class Command(BaseCommand):
         site = Site.objects.filter(is_default_site=True).first()
         if site and isinstance(site.root_page.specific, HomePage):
             return site.root_page.specific
-        root = Page.get_first_root_node()
+        # Wagtail's migrations make the locale and tree root; an emptied database has neither.
+        Locale.objects.get_or_create(
+            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+        )
+        root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root")
         home = HomePage.objects.first()
         if home is None:
             placeholder = root.get_children().filter(slug=demo.HOME["slug"]).first()

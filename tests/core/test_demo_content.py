@@ -1,0 +1,55 @@
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from wagtail.models import Page
+
+from physiofit.blog.models import BlogPage
+from physiofit.core.models import ClinicSettings
+from physiofit.website.models import ConditionPage, HomePage
+
+
+def load(**env) -> str:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_demo_loads_the_clinic_and_is_safe_to_run_twice(client, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    load()
+    pages_after_first = Page.objects.count()
+    home = HomePage.objects.get()
+    home.hero_heading = "Edited by staff"
+    home.save_revision().publish()
+    output = load()
+    assert Page.objects.count() == pages_after_first
+    assert HomePage.objects.get().hero_heading == "Edited by staff"  # edits survive a re-run
+    assert "admin    demo-password-for-tests" in output
+
+    clinic = ClinicSettings.objects.get()
+    assert clinic.phone == "(541) 697-4700"
+    assert clinic.email == "info@physiofitbend.com"
+    assert clinic.visit_location == "1334 Northeast 2nd Street"
+    assert [(r.weekday, r.opens.hour, r.closes.hour) for r in clinic.opening_ranges()] == [
+        (day, 7, 19) for day in range(5)
+    ]
+    post = BlogPage.objects.get()
+    assert post.date.isoformat() == "2025-04-08"
+    assert "sciatica" in post.tags.names()
+    assert ConditionPage.objects.get().duration_kinds[1].value["duration"] == "4 to 12 weeks"
+    for path in ["/", "/back-pain-relief/", "/blog/", post.url, "/contact/"]:
+        assert client.get(path).status_code == 200, path
+    assert client.login(username="admin", password="demo-password-for-tests")
+
+
+@pytest.mark.django_db
+def test_demo_password_is_random_when_not_given(monkeypatch):
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+    first = load().strip().splitlines()[-1].split()[-1]
+    second = load().strip().splitlines()[-1].split()[-1]
+    assert first != second
+    assert len(first) >= 16
+    assert get_user_model().objects.get(username="editor").check_password(second)

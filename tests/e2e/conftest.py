@@ -1,0 +1,33 @@
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture
+def demo_site(transactional_db, monkeypatch):
+    from django.core.management import call_command
+
+    monkeypatch.setenv("DEMO_PASSWORD", "e2e-demo-password")
+    call_command("load_demo", verbosity=0)
+
+
+@pytest.fixture
+def check_page():
+    """Axe-check the page and keep screenshots at phone and desktop widths."""
+    axe = Axe()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def check(page, name: str) -> None:
+        for width in (375, 1280):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.screenshot(path=ARTIFACTS / f"{name}-{width}.png", full_page=True)
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{name} scrolls sideways at {width}px"
+        results = axe.run(page)
+        assert results.violations_count == 0, results.generate_report()
+        assert page.locator("h1").count() == 1
+
+    return check
