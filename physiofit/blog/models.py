@@ -170,6 +170,7 @@ class BlogPage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["blog_index"] = self.get_parent().specific
+        context["page_tags"] = list(self.tags.all())
         context["related_posts"] = self.related_posts()
         context["page_jsonld"] = blog_posting_jsonld(
             self, f"{request.scheme}://{request.get_host()}"

@@ -33,6 +33,15 @@ def clinic_jsonld(clinic, base_url: str) -> dict:
     return build_clinic_jsonld(clinic, base_url)
 
 
+def _per_request(context, key: str, build):
+    """Compute a value once per request: header and footer ask for the same pages."""
+    request = context["request"]
+    memo = request.__dict__.setdefault("_clinic_tags_memo", {})
+    if key not in memo:
+        memo[key] = build()
+    return memo[key]
+
+
 def _home(request) -> Page | None:
     site = Site.find_for_request(request)
     return site.root_page if site else None
@@ -46,10 +55,10 @@ def menu_items(context) -> list[dict]:
         return []
     current = context.get("page")
     current_path = current.url_path if isinstance(current, Page) else ""
-    return [
-        {"page": item, "active": current_path.startswith(item.url_path)}
-        for item in home.get_children().live().public().in_menu()
-    ]
+    pages = _per_request(
+        context, "menu", lambda: list(home.get_children().live().public().in_menu())
+    )
+    return [{"page": item, "active": current_path.startswith(item.url_path)} for item in pages]
 
 
 @register.simple_tag(takes_context=True)
@@ -57,12 +66,22 @@ def footer_pages(context):
     """Standard pages kept out of the main menu: privacy notice, disclaimer."""
     from physiofit.website.models import StandardPage
 
-    return StandardPage.objects.live().public().filter(show_in_menus=False).order_by("title")
+    return _per_request(
+        context,
+        "footer_pages",
+        lambda: list(
+            StandardPage.objects.live().public().filter(show_in_menus=False).order_by("title")
+        ),
+    )
 
 
-@register.simple_tag
-def page_of_type(model_label: str):
+@register.simple_tag(takes_context=True)
+def page_of_type(context, model_label: str):
     """The first live page of a type, e.g. {% page_of_type "website.contactpage" as contact %}."""
     from django.apps import apps
 
-    return apps.get_model(model_label).objects.live().public().first()
+    return _per_request(
+        context,
+        f"page_of_type:{model_label}",
+        lambda: apps.get_model(model_label).objects.live().public().first(),
+    )
