@@ -2,7 +2,9 @@
 
 from datetime import date, time
 
-from wagtail.models import Page, Site
+from django.conf import settings
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Locale, Page, Site
 
 from physiofit.blog.models import Author, BlogIndexPage, BlogPage
 from physiofit.core.models import ClinicSettings, OpeningHours
@@ -21,7 +23,10 @@ def publish(parent: Page, page: Page) -> Page:
 
 
 def root_page() -> Page:
-    """Wagtail's tree root; created when a transactional test has flushed the database."""
+    """Wagtail's tree root and default locale; made again if a database was emptied."""
+    Locale.objects.get_or_create(
+        language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    )
     root = Page.get_first_root_node()
     if root is None:
         root = Page.add_root(title="Root", slug="root")
