@@ -13,6 +13,7 @@ urlpatterns = [
     path("search/", website_views.search, name="search"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", website_views.robots_txt, name="robots_txt"),
+    path("", include("physiofit.booking.urls")),
 ]
 
 if settings.DEBUG:

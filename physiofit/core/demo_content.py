@@ -647,3 +647,51 @@ DISCLAIMER = {
         },
     ],
 }
+
+
+SERVICES = [
+    {
+        "name": "Initial evaluation",
+        "slug": "initial-evaluation",
+        "description": (
+            "Your first visit: a thorough evaluation of your history, movement and goals, and a "
+            "treatment plan made for you."
+        ),
+        "duration_minutes": 60,
+        "buffer_after_minutes": 15,
+        "audience": "new",
+        "sort_order": 0,
+    },
+    {
+        "name": "Follow-up visit",
+        "slug": "follow-up-visit",
+        "description": "Treatment and progress review for patients already in care.",
+        "duration_minutes": 45,
+        "buffer_after_minutes": 15,
+        "audience": "returning",
+        "sort_order": 1,
+    },
+]
+
+# Invented, clearly demo practitioners.
+PRACTITIONERS = [
+    {
+        "name": "Alex Demo",
+        "slug": "alex-demo",
+        "credentials": "PT, DPT",
+        "bio": "Demo practitioner. Replace with your clinic's therapists under Booking setup.",
+        "sort_order": 0,
+        # Monday to Friday 7:00 to 15:00 with a lunch break.
+        "hours": [(day, time(7, 0), time(12, 0)) for day in range(5)]
+        + [(day, time(12, 30), time(15, 0)) for day in range(5)],
+    },
+    {
+        "name": "Jordan Sample",
+        "slug": "jordan-sample",
+        "credentials": "PT, DPT, OCS",
+        "bio": "Demo practitioner. Replace with your clinic's therapists under Booking setup.",
+        "sort_order": 1,
+        # Monday to Thursday 11:00 to 19:00.
+        "hours": [(day, time(11, 0), time(19, 0)) for day in range(4)],
+    },
+]

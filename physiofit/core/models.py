@@ -137,3 +137,53 @@ class OpeningHours(Orderable):
 
     def as_range(self) -> OpeningRange:
         return OpeningRange(weekday=self.weekday, opens=self.opens, closes=self.closes)
+
+
+class AuditEvent(models.Model):
+    """Append-only record of a staff read or change of patient data: who, what, when."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed"
+        CREATE = "create", "Created"
+        CHANGE = "change", "Changed"
+        DELETE = "delete", "Deleted"
+        EXPORT = "export", "Exported"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        "auth.User", null=True, on_delete=models.SET_NULL, related_name="audit_events"
+    )
+    actor_name = models.CharField(max_length=150, help_text="Kept if the account is deleted.")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=40)
+    summary = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_type} {self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit events are append-only.")
+
+
+def audit(
+    *, user, action: str, obj=None, object_type: str = "", object_id: str = "", summary: str = ""
+) -> AuditEvent:
+    """Write one audit event for a staff user's read or change of `obj` (or a named set)."""
+    return AuditEvent.objects.create(
+        actor=user if getattr(user, "pk", None) else None,
+        actor_name=user.get_username() if getattr(user, "pk", None) else "system",
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else object_type,
+        object_id=str(obj.pk) if obj is not None else object_id,
+        summary=summary[:300],
+    )

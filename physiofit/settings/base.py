@@ -16,6 +16,7 @@ INSTALLED_APPS = [
     "physiofit.core",
     "physiofit.website",
     "physiofit.blog",
+    "physiofit.booking",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

@@ -3,6 +3,7 @@
 from django.db import models
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
 from wagtail.fields import RichTextField, StreamField
@@ -16,11 +17,10 @@ from .blocks import CauseGroupBlock, DurationKindBlock, PreventionTipBlock, Symp
 
 
 def booking_href(request, chosen=None) -> str:
-    """Where "Book an evaluation" leads: the page an editor chose, else the contact form."""
+    """Where "Book an evaluation" leads: the page an editor chose, else online booking."""
     if chosen is not None and chosen.live:
         return chosen.get_url(request)
-    contact = ContactPage.objects.live().public().first()
-    return f"{contact.get_url(request)}#contact-form" if contact else "/"
+    return reverse("booking:start")
 
 
 class HomePage(Page):
@@ -33,7 +33,7 @@ class HomePage(Page):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Where the call to action leads. Left empty: the contact page.",
+        help_text="Where the call to action leads. Left empty: online booking.",
     )
     approach_heading = models.CharField(max_length=120, blank=True)
     approach = RichTextField(features=RICH_TEXT_FEATURES, blank=True)
@@ -124,7 +124,7 @@ class ConditionPage(Page):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Where the call to action leads. Left empty: the contact page.",
+        help_text="Where the call to action leads. Left empty: online booking.",
     )
     disclaimer = RichTextField(features=RICH_TEXT_FEATURES)
 

@@ -1,12 +1,9 @@
 """Writes for the public website: contact messages."""
 
-import hashlib
-
-from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 
 from physiofit.core.models import ClinicSettings
+from physiofit.core.ratelimit import over_limit
 
 from .models import ContactMessage
 
@@ -30,13 +27,6 @@ class ContactError(Exception):
         super().__init__(self.message)
 
 
-def _visitor_key(request) -> str:
-    # Only a salted hash of the address is kept, and only in the cache, for the window.
-    address = request.META.get("REMOTE_ADDR", "")
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}|{address}".encode()).hexdigest()[:32]
-    return f"contact-rate:{digest}"
-
-
 def contact_message_submit(
     *, page, request, name: str, email: str, phone: str, message: str, website: str
 ) -> ContactMessage | None:
@@ -45,9 +35,7 @@ def contact_message_submit(
     A filled honeypot (`website`) is treated as a bot: nothing is stored and None is returned,
     so the bot sees the same success. Raises ContactError when the visitor is over the limit.
     """
-    key = _visitor_key(request)
-    cache.add(key, 0, RATE_WINDOW_SECONDS)
-    if cache.incr(key) > RATE_LIMIT:
+    if over_limit(request, scope="contact", limit=RATE_LIMIT, window_seconds=RATE_WINDOW_SECONDS):
         raise ContactError("rate_limited")
     if website:
         return None

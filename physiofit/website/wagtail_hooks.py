@@ -1,24 +1,15 @@
 from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
+
+from physiofit.core.permissions import DeniedActionsPolicy
 
 from .models import ContactMessage
 
-
-class ReceivedOnlyPolicy(ModelPermissionPolicy):
-    """Contact messages arrive from the website; staff read and mark them, never write them."""
-
-    def user_has_permission(self, user, action):
-        if action in {"add", "copy"}:
-            return False
-        return super().user_has_permission(user, action)
-
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
-
-
-register_permission_policy(ContactMessage, ReceivedOnlyPolicy(ContactMessage))
+# Contact messages arrive from the website; staff read and mark them, never write them.
+register_permission_policy(
+    ContactMessage, DeniedActionsPolicy(ContactMessage, denied={"add", "copy"})
+)
 
 
 class ContactMessageViewSet(ModelViewSet):

@@ -27,7 +27,7 @@ def test_demo_loads_the_clinic_and_is_safe_to_run_twice(client, monkeypatch):
     output = load()
     assert Page.objects.count() == pages_after_first
     assert HomePage.objects.get().hero_heading == "Edited by staff"  # edits survive a re-run
-    assert "admin    demo-password-for-tests" in output
+    assert "admin      demo-password-for-tests" in output
 
     clinic = ClinicSettings.objects.get()
     assert clinic.phone == "(541) 697-4700"

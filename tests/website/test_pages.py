@@ -21,7 +21,7 @@ def test_page_creation_rules(site):
 def test_home_page_shows_cta_featured_conditions_and_latest_posts(site, client):
     content = client.get("/").content.decode()
     assert "Welcome to Testclinic" in content
-    assert 'href="/contact/#contact-form"' in content
+    assert 'class="button button-large" href="/book/"' in content
     assert "Back Pain Relief" in content
     assert "First post" in content
 

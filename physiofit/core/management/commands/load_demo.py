@@ -16,6 +16,7 @@ from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale, Page, Site
 
 from physiofit.blog.models import Author, BlogIndexPage, BlogPage
+from physiofit.booking.models import Practitioner, Service, WorkingHours
 from physiofit.core import demo_content as demo
 from physiofit.core.models import ClinicSettings, OpeningHours
 from physiofit.website.models import (
@@ -30,6 +31,16 @@ DEMO_ACCOUNTS = [
     # username, email, superuser, group
     ("admin", "admin@example.com", True, None),
     ("editor", "editor@example.com", False, "Editors"),
+    ("frontdesk", "frontdesk@example.com", False, "Front desk"),
+]
+FRONT_DESK_PERMISSIONS = [
+    ("wagtailadmin", "access_admin"),
+    ("booking", "view_patient_record"),
+    ("booking", "view_patient"),
+    ("booking", "change_patient"),
+    ("booking", "view_waitlistentry"),
+    ("booking", "change_waitlistentry"),
+    ("booking", "view_notification"),
 ]
 
 
@@ -49,6 +60,7 @@ class Command(BaseCommand):
             self._child(home, ContactPage, demo.CONTACT)
             self._child(home, StandardPage, demo.PRIVACY)
             self._child(home, StandardPage, demo.DISCLAIMER)
+            self._booking()
         self._accounts()
 
     def _home(self) -> HomePage:
@@ -119,6 +131,38 @@ class Command(BaseCommand):
         self.stdout.write(f"Created post {post.url_path}")
         return post
 
+    def _booking(self) -> None:
+        services = []
+        for data in demo.SERVICES:
+            service, _ = Service.objects.get_or_create(slug=data["slug"], defaults=data)
+            services.append(service)
+        for data in demo.PRACTITIONERS:
+            data = dict(data)
+            hours = data.pop("hours")
+            practitioner, created = Practitioner.objects.get_or_create(
+                slug=data["slug"], defaults=data
+            )
+            if created:
+                practitioner.services.set(services)
+                practitioner.save()
+                for order, (weekday, starts, ends) in enumerate(hours):
+                    WorkingHours.objects.create(
+                        practitioner=practitioner,
+                        weekday=weekday,
+                        starts=starts,
+                        ends=ends,
+                        sort_order=order,
+                    )
+        group, _ = Group.objects.get_or_create(name="Front desk")
+        from django.contrib.auth.models import Permission
+
+        for app_label, codename in FRONT_DESK_PERMISSIONS:
+            permission = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission:
+                group.permissions.add(permission)
+
     def _accounts(self) -> None:
         password = os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(12)
         user_model = get_user_model()
@@ -133,7 +177,7 @@ class Command(BaseCommand):
                 group = Group.objects.filter(name=group_name).first()
                 if group:
                     user.groups.add(group)
-            lines.append(f"  {username:<8} {password}")
+            lines.append(f"  {username:<10} {password}")
         self.stdout.write(
             self.style.SUCCESS("Demo staff accounts (sign in at /admin/):\n" + "\n".join(lines))
         )

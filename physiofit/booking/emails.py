@@ -1,0 +1,88 @@
+"""Email content for booking notifications: plain text and HTML, with a calendar file.
+
+Emails carry the minimum: the patient's own emails hold their first name, the visit and the
+manage link; staff emails hold no patient name, only the reference and a link to the admin.
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from wagtail.models import Site
+
+from physiofit.core.models import ClinicSettings
+
+from . import ical
+from .models import Notification
+from .tokens import manage_token, offer_token
+
+SUBJECTS = {
+    Notification.Kind.CONFIRMATION: "Your appointment is booked: {when}",
+    Notification.Kind.RESCHEDULED: "Your appointment has moved: {when}",
+    Notification.Kind.CANCELLED: "Your appointment on {when} is cancelled",
+    Notification.Kind.REMINDER: "Reminder: your appointment {when}",
+    Notification.Kind.WAITLIST_OFFER: "A time has opened up: {when}",
+    Notification.Kind.STAFF_NEW: "New booking {reference}: {when}",
+    Notification.Kind.STAFF_CHANGED: "Booking moved {reference}: {when}",
+    Notification.Kind.STAFF_CANCELLED: "Booking cancelled {reference}: {when}",
+}
+
+
+def public_url(path: str) -> str:
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
+def format_when(moment, clinic) -> str:
+    local = moment.astimezone(clinic.zone)
+    return f"{local:%A, %B} {local.day}, {local:%Y} at {local:%-I:%M %p} ({local:%Z})"
+
+
+def build(notification: Notification) -> EmailMultiAlternatives:
+    clinic = ClinicSettings.for_site(Site.objects.get(is_default_site=True))
+    appointment = notification.appointment
+    context = {"clinic": clinic, "notification": notification, "appointment": appointment}
+    if notification.kind == Notification.Kind.WAITLIST_OFFER:
+        entry = notification.waitlist_entry
+        token = offer_token(
+            entry_id=entry.pk,
+            practitioner_id=notification.offered_practitioner_id,
+            start=notification.offered_start,
+        )
+        when = format_when(notification.offered_start, clinic)
+        context.update(
+            entry=entry,
+            when=when,
+            practitioner=notification.offered_practitioner,
+            offer_url=public_url(reverse("booking:offer", args=[token])),
+        )
+        reference = ""
+    else:
+        when = format_when(appointment.start, clinic)
+        reference = appointment.reference
+        context.update(
+            when=when,
+            manage_url=public_url(reverse("booking:manage", args=[manage_token(appointment.pk)])),
+            admin_url=public_url(reverse("booking_calendar:appointment", args=[appointment.pk])),
+        )
+    template = "booking/email/" + (
+        "staff" if notification.kind.startswith("staff_") else notification.kind
+    )
+    message = EmailMultiAlternatives(
+        subject=SUBJECTS[notification.kind].format(when=when, reference=reference),
+        body=render_to_string(f"{template}.txt", context),
+        to=[notification.recipient],
+        reply_to=[clinic.email],
+    )
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    if notification.kind in (
+        Notification.Kind.CONFIRMATION,
+        Notification.Kind.RESCHEDULED,
+        Notification.Kind.CANCELLED,
+    ):
+        method = "CANCEL" if notification.kind == Notification.Kind.CANCELLED else "REQUEST"
+        message.attach(
+            "appointment.ics",
+            ical.appointment_invitation(appointment, clinic, method=method),
+            f"text/calendar; method={method}; charset=utf-8",
+        )
+    return message

@@ -1,0 +1,72 @@
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+
+from physiofit.core.models import phone_validator
+from physiofit.core.text import plain_text
+
+from .services import PatientDetails
+
+
+class PatientDetailsForm(forms.Form):
+    first_name = forms.CharField(max_length=80, label="First name")
+    last_name = forms.CharField(max_length=80, label="Last name")
+    email = forms.EmailField(max_length=254, label="Email")
+    phone = forms.CharField(
+        max_length=25,
+        label="Phone",
+        validators=[phone_validator],
+        help_text="So we can reach you if something changes.",
+    )
+    date_of_birth = forms.DateField(
+        label="Date of birth",
+        help_text="Format: YYYY-MM-DD",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean_first_name(self) -> str:
+        return plain_text(self.cleaned_data["first_name"], "first name")
+
+    def clean_last_name(self) -> str:
+        return plain_text(self.cleaned_data["last_name"], "last name")
+
+    def clean_date_of_birth(self) -> date:
+        value = self.cleaned_data["date_of_birth"]
+        if value >= timezone.localdate():
+            raise forms.ValidationError("Your date of birth must be in the past.")
+        if value.year < 1900:
+            raise forms.ValidationError("Please check the year of your date of birth.")
+        return value
+
+    def details(self) -> PatientDetails:
+        data = self.cleaned_data
+        return PatientDetails(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            phone=data["phone"],
+            date_of_birth=data["date_of_birth"],
+        )
+
+
+class WaitlistForm(PatientDetailsForm):
+    first_day = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    last_day = forms.DateField(label="Until", widget=forms.DateInput(attrs={"type": "date"}))
+    mornings = forms.BooleanField(required=False, initial=True, label="Mornings (before 12:00)")
+    afternoons = forms.BooleanField(required=False, initial=True, label="Afternoons (12:00–17:00)")
+    evenings = forms.BooleanField(required=False, initial=True, label="Evenings (after 17:00)")
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("first_day"), data.get("last_day")
+        if first and last:
+            if first < timezone.localdate():
+                self.add_error("first_day", "Please choose today or a later day.")
+            if last < first:
+                self.add_error("last_day", "The last day cannot be before the first.")
+            elif (last - first).days > 90:
+                self.add_error("last_day", "Please choose a range of 90 days or less.")
+        if not any(data.get(k) for k in ("mornings", "afternoons", "evenings")):
+            raise forms.ValidationError("Please choose at least one time of day.")
+        return data

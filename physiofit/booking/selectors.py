@@ -1,0 +1,200 @@
+"""Reads for booking. Slot search runs a fixed number of queries, whatever the number of
+practitioners and days: settings, practitioners, working hours, time off, appointments."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+from wagtail.models import Site
+
+from physiofit.core.models import ClinicSettings
+
+from . import slots as engine
+from .models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    BookingPolicy,
+    Practitioner,
+    Service,
+    TimeOff,
+    WorkingHours,
+)
+
+
+@dataclass(frozen=True)
+class BookingContext:
+    """Clinic-wide rules a search or a booking needs, loaded once."""
+
+    zone: ZoneInfo
+    clinic_hours: tuple[engine.DailyRange, ...]
+    policy: BookingPolicy
+
+    @property
+    def policy_spec(self) -> engine.PolicySpec:
+        return engine.PolicySpec(
+            min_notice=self.policy.min_notice,
+            horizon=self.policy.horizon,
+            step=self.policy.slot_step,
+        )
+
+
+def booking_context(site: Site | None = None) -> BookingContext:
+    site = site or Site.objects.get(is_default_site=True)
+    clinic = ClinicSettings.for_site(site)
+    hours = tuple(engine.DailyRange(r.weekday, r.opens, r.closes) for r in clinic.opening_ranges())
+    return BookingContext(zone=clinic.zone, clinic_hours=hours, policy=BookingPolicy.for_site(site))
+
+
+def service_spec(service: Service) -> engine.ServiceSpec:
+    return engine.ServiceSpec(service.duration, service.buffer_before, service.buffer_after)
+
+
+def bookable_services(*, online: bool = True):
+    services = Service.objects.filter(practitioners__active=True).distinct()
+    return services.filter(bookable_online=True) if online else services
+
+
+def practitioners_for(service: Service):
+    return Practitioner.objects.filter(active=True, services=service).order_by("sort_order", "name")
+
+
+def local_day_bounds(first_day: date, last_day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(first_day, time.min).replace(tzinfo=zone).astimezone(UTC)
+    end = (
+        datetime.combine(last_day + timedelta(days=1), time.min)
+        .replace(tzinfo=zone)
+        .astimezone(UTC)
+    )
+    return start, end
+
+
+def time_off_intervals(rows, zone: ZoneInfo) -> list[tuple[int, engine.Interval]]:
+    intervals = []
+    for practitioner_id, first_day, last_day, start_time, end_time in rows:
+        start = engine.instant(first_day, start_time or time.min, zone)
+        end = (
+            engine.instant(last_day, end_time, zone)
+            if end_time
+            else engine.instant(last_day + timedelta(days=1), time.min, zone)
+        )
+        if start < end:
+            intervals.append((practitioner_id, engine.Interval(start, end)))
+    return intervals
+
+
+def calendars(
+    practitioners: list[Practitioner],
+    *,
+    first_day: date,
+    last_day: date,
+    zone: ZoneInfo,
+    exclude_appointment: int | None = None,
+) -> list[engine.PractitionerCalendar]:
+    """Each practitioner's working week and unavailable time in the window: three queries."""
+    ids = [p.pk for p in practitioners]
+    window_start, window_end = local_day_bounds(first_day, last_day, zone)
+    working: dict[int, list[engine.DailyRange]] = {pk: [] for pk in ids}
+    for practitioner_id, weekday, starts, ends in WorkingHours.objects.filter(
+        practitioner_id__in=ids
+    ).values_list("practitioner_id", "weekday", "starts", "ends"):
+        working[practitioner_id].append(engine.DailyRange(weekday, starts, ends))
+    unavailable: dict[int, list[engine.Interval]] = {pk: [] for pk in ids}
+    off_rows = TimeOff.objects.filter(
+        practitioner_id__in=ids,
+        first_day__lte=last_day,
+        last_day__gte=first_day - timedelta(days=1),
+    ).values_list("practitioner_id", "first_day", "last_day", "start_time", "end_time")
+    for practitioner_id, interval in time_off_intervals(off_rows, zone):
+        unavailable[practitioner_id].append(interval)
+    # Buffers reach outside the window by at most a few hours: widen by a day to be safe.
+    appointments = Appointment.objects.filter(
+        practitioner_id__in=ids,
+        status__in=ACTIVE_STATUSES,
+        blocked_start__lt=window_end + timedelta(days=1),
+        blocked_end__gt=window_start - timedelta(days=1),
+    )
+    if exclude_appointment is not None:
+        appointments = appointments.exclude(pk=exclude_appointment)
+    for practitioner_id, start, end in appointments.values_list(
+        "practitioner_id", "blocked_start", "blocked_end"
+    ):
+        unavailable[practitioner_id].append(engine.Interval(start, end))
+    return [
+        engine.PractitionerCalendar(
+            key=p.slug, working=tuple(working[p.pk]), unavailable=tuple(unavailable[p.pk])
+        )
+        for p in practitioners
+    ]
+
+
+def slot_search(
+    *,
+    service: Service,
+    practitioner: Practitioner | None,
+    first_day: date,
+    last_day: date,
+    now: datetime,
+    context: BookingContext | None = None,
+    exclude_appointment: int | None = None,
+) -> list[engine.Slot]:
+    """Bookable slots for a service with one practitioner, or merged over all ("any")."""
+    context = context or booking_context()
+    practitioners = [practitioner] if practitioner else list(practitioners_for(service))
+    found = engine.available_slots(
+        calendars=calendars(
+            practitioners,
+            first_day=first_day,
+            last_day=last_day,
+            zone=context.zone,
+            exclude_appointment=exclude_appointment,
+        ),
+        clinic_hours=context.clinic_hours,
+        service=service_spec(service),
+        policy=context.policy_spec,
+        now=now,
+        first_day=first_day,
+        last_day=last_day,
+        zone=context.zone,
+    )
+    return found if practitioner else engine.first_available(found)
+
+
+def next_available_day(
+    *,
+    service: Service,
+    practitioner: Practitioner | None,
+    after: date,
+    now: datetime,
+    context: BookingContext,
+) -> date | None:
+    """The first local day from `after` within the horizon that has a free slot."""
+    horizon_day = (now + context.policy.horizon).astimezone(context.zone).date()
+    found = slot_search(
+        service=service,
+        practitioner=practitioner,
+        first_day=after,
+        last_day=horizon_day,
+        now=now,
+        context=context,
+    )
+    return found[0].start.astimezone(context.zone).date() if found else None
+
+
+def appointments_between(start: datetime, end: datetime, practitioner: Practitioner | None = None):
+    rows = Appointment.objects.filter(start__lt=end, end__gt=start).select_related(
+        "patient", "service", "practitioner"
+    )
+    if practitioner:
+        rows = rows.filter(practitioner=practitioner)
+    return rows.order_by("start")
+
+
+def active_overlaps(practitioner_id: int, blocked: engine.Interval, exclude: int | None = None):
+    rows = Appointment.objects.filter(
+        Q(practitioner_id=practitioner_id)
+        & Q(status__in=ACTIVE_STATUSES)
+        & Q(blocked_start__lt=blocked.end)
+        & Q(blocked_end__gt=blocked.start)
+    )
+    return rows.exclude(pk=exclude) if exclude else rows

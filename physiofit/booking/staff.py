@@ -1,0 +1,247 @@
+"""Staff calendar in the Wagtail admin: day and week views, appointment detail and actions,
+booking by phone. Every view or change of patient data is written to the audit log."""
+
+from datetime import date, datetime, time, timedelta
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from physiofit.core.models import AuditEvent, audit
+
+from . import selectors, services
+from . import slots as engine
+from .forms import PatientDetailsForm
+from .models import Appointment, Practitioner, Service, TimeOff
+
+PERMISSION = "booking.view_patient_record"
+staff_only = permission_required(PERMISSION, raise_exception=True)
+
+
+def _parse_day(value: str | None, default: date) -> date:
+    try:
+        return date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+@staff_only
+def calendar(request):
+    context = selectors.booking_context()
+    today = datetime.now(context.zone).date()
+    view = "day" if request.GET.get("view") == "day" else "week"
+    day = _parse_day(request.GET.get("date"), today)
+    first = day if view == "day" else day - timedelta(days=day.weekday())
+    last = first + timedelta(days=0 if view == "day" else 6)
+    practitioners = list(Practitioner.objects.filter(active=True))
+    chosen = next((p for p in practitioners if str(p.pk) == request.GET.get("practitioner")), None)
+    start, end = selectors.local_day_bounds(first, last, context.zone)
+    appointments = list(selectors.appointments_between(start, end, chosen))
+    off = TimeOff.objects.filter(first_day__lte=last, last_day__gte=first).select_related(
+        "practitioner"
+    )
+    if chosen:
+        off = off.filter(practitioner=chosen)
+    days = []
+    for offset in range((last - first).days + 1):
+        current = first + timedelta(days=offset)
+        days.append(
+            {
+                "day": current,
+                "appointments": [
+                    a for a in appointments if a.start.astimezone(context.zone).date() == current
+                ],
+                "time_off": [t for t in off if t.first_day <= current <= t.last_day],
+            }
+        )
+    audit(
+        user=request.user,
+        action=AuditEvent.Action.VIEW,
+        object_type="booking.calendar",
+        object_id=f"{first}..{last}",
+        summary=f"{len(appointments)} appointments shown",
+    )
+    step = timedelta(days=1 if view == "day" else 7)
+    return TemplateResponse(
+        request,
+        "booking/staff/calendar.html",
+        {
+            "days": days,
+            "view": view,
+            "first": first,
+            "last": last,
+            "zone": context.zone,
+            "practitioners": practitioners,
+            "chosen": chosen,
+            "previous": first - step,
+            "next": first + step,
+            "today": today,
+        },
+    )
+
+
+class MoveForm(forms.Form):
+    day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
+    practitioner = forms.ModelChoiceField(Practitioner.objects.filter(active=True))
+
+
+class PhoneBookingForm(PatientDetailsForm, MoveForm):
+    service = forms.ModelChoiceField(Service.objects.all())
+
+    field_order = [
+        "service",
+        "practitioner",
+        "day",
+        "start_time",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "date_of_birth",
+    ]
+
+
+def _start(form, context) -> datetime:
+    return engine.instant(form.cleaned_data["day"], form.cleaned_data["start_time"], context.zone)
+
+
+@staff_only
+def appointment_detail(request, pk):
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("patient", "service", "practitioner"), pk=pk
+    )
+    context = selectors.booking_context()
+    audit(
+        user=request.user,
+        action=AuditEvent.Action.VIEW,
+        obj=appointment,
+        summary=f"appointment {appointment.reference}",
+    )
+    local = appointment.start.astimezone(context.zone)
+    move_form = MoveForm(
+        initial={
+            "day": local.date(),
+            "start_time": local.time(),
+            "practitioner": appointment.practitioner,
+        }
+    )
+    return TemplateResponse(
+        request,
+        "booking/staff/appointment.html",
+        {
+            "appointment": appointment,
+            "zone": context.zone,
+            "move_form": move_form,
+            "history": appointment.notifications.all()[:20],
+        },
+    )
+
+
+@staff_only
+@require_POST
+def appointment_action(request, pk):
+    appointment = get_object_or_404(Appointment, pk=pk)
+    action = request.POST.get("action")
+    context = selectors.booking_context()
+    try:
+        if action == "cancel":
+            services.appointment_cancel(appointment=appointment, staff=True)
+            messages.success(request, f"Appointment {appointment.reference} cancelled.")
+        elif action in ("completed", "no_show"):
+            services.appointment_set_status(appointment=appointment, status=action)
+            messages.success(
+                request, f"Appointment {appointment.reference} marked {action.replace('_', '-')}."
+            )
+        elif action == "move":
+            form = MoveForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, "Choose a valid day, time and practitioner to move to.")
+                return redirect("booking_calendar:appointment", pk)
+            services.appointment_reschedule(
+                appointment=appointment,
+                start=_start(form, context),
+                practitioner=form.cleaned_data["practitioner"],
+                staff=True,
+            )
+            messages.success(request, f"Appointment {appointment.reference} moved.")
+        else:
+            messages.error(request, "Unknown action.")
+            return redirect("booking_calendar:appointment", pk)
+    except services.BookingError as error:
+        messages.error(request, error.message)
+        return redirect("booking_calendar:appointment", pk)
+    audit(user=request.user, action=AuditEvent.Action.CHANGE, obj=appointment, summary=action)
+    return redirect("booking_calendar:appointment", pk)
+
+
+@staff_only
+def appointment_create(request):
+    """Book for a patient on the phone: the same service and the same guard as online."""
+    context = selectors.booking_context()
+    form = PhoneBookingForm(
+        request.POST or None,
+        initial={
+            "day": datetime.now(context.zone).date(),
+            "start_time": time(9, 0),
+        },
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                appointment = services.appointment_book(
+                    service=form.cleaned_data["service"],
+                    practitioner=form.cleaned_data["practitioner"],
+                    start=_start(form, context),
+                    patient=form.details(),
+                    source=Appointment.Source.STAFF,
+                    context=context,
+                )
+            except services.BookingError as error:
+                form.add_error(None, error.message)
+                status = 409
+            else:
+                audit(
+                    user=request.user,
+                    action=AuditEvent.Action.CREATE,
+                    obj=appointment,
+                    summary=f"booked by phone {appointment.reference}",
+                )
+                messages.success(request, f"Booked {appointment.reference}.")
+                return redirect("booking_calendar:appointment", appointment.pk)
+        else:
+            status = 400
+    return TemplateResponse(request, "booking/staff/new.html", {"form": form}, status=status)
+
+
+@staff_only
+def feed_revoke(request, pk):
+    """Give a practitioner a new private feed address; the old one stops working."""
+    practitioner = get_object_or_404(Practitioner, pk=pk)
+    if request.method == "POST":
+        from .models import new_calendar_token
+
+        practitioner.calendar_token = new_calendar_token()
+        practitioner.save(update_fields=["calendar_token"])
+        messages.success(request, f"New calendar feed address for {practitioner.name}.")
+    return redirect(reverse("booking_calendar:feeds"))
+
+
+@staff_only
+def feeds(request):
+    practitioners = Practitioner.objects.filter(active=True)
+    return TemplateResponse(
+        request,
+        "booking/staff/feeds.html",
+        {
+            "rows": [
+                (p, request.build_absolute_uri(reverse("booking:feed", args=[p.calendar_token])))
+                for p in practitioners
+            ],
+        },
+    )

@@ -1,0 +1,185 @@
+"""Background work for booking: notifications, reminders, waitlist offers."""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django_tasks import default_task_backend, task
+from wagtail.models import Site
+
+from physiofit.core.models import ClinicSettings
+
+from . import emails, selectors
+from .models import Appointment, Notification, WaitlistEntry
+
+MAX_ATTEMPTS = 5
+
+
+def _staff_recipient(appointment: Appointment) -> str:
+    user = appointment.practitioner.user
+    if user and user.email:
+        return user.email
+    return ClinicSettings.for_site(Site.objects.get(is_default_site=True)).email
+
+
+def queue_notifications(appointment_id: int, *kinds: str) -> list[Notification]:
+    """Create one notification row per kind and queue its sending; schedule the reminder."""
+    appointment = Appointment.objects.select_related("patient", "practitioner__user").get(
+        pk=appointment_id
+    )
+    created = []
+    for kind in kinds:
+        recipient = (
+            _staff_recipient(appointment)
+            if kind.startswith("staff_")
+            else appointment.patient.email
+        )
+        notification = Notification.objects.create(
+            kind=kind, appointment=appointment, recipient=recipient
+        )
+        send_notification.enqueue(notification.pk)
+        created.append(notification)
+    if Notification.Kind.CONFIRMATION in kinds or Notification.Kind.RESCHEDULED in kinds:
+        _schedule_reminder(appointment)
+    return created
+
+
+def _schedule_reminder(appointment: Appointment) -> None:
+    if not default_task_backend.supports_defer:
+        return  # the `send_reminders` command (run by cron) sends it instead
+    lead = selectors.booking_context().policy.reminder_lead
+    send_reminder.using(run_after=max(timezone.now(), appointment.start - lead)).enqueue(
+        appointment.pk, appointment.start.isoformat()
+    )
+
+
+@task()
+def send_notification(notification_id: int) -> str:
+    """Send one notification; record failures and retry later with back-off."""
+    notification = Notification.objects.select_related(
+        "appointment__patient",
+        "appointment__service",
+        "appointment__practitioner",
+        "waitlist_entry__patient",
+        "offered_practitioner",
+    ).get(pk=notification_id)
+    if notification.status == Notification.Status.SENT:
+        return "already sent"
+    notification.attempts += 1
+    try:
+        emails.build(notification).send()
+    except Exception as error:  # any transport failure is recorded, then retried
+        notification.status = Notification.Status.FAILED
+        notification.error = f"{type(error).__name__}: {error}"[:300]
+        notification.save(update_fields=["status", "error", "attempts"])
+        if notification.attempts < MAX_ATTEMPTS and default_task_backend.supports_defer:
+            delay = timedelta(minutes=2**notification.attempts)
+            send_notification.using(run_after=timezone.now() + delay).enqueue(notification_id)
+        return "failed"
+    notification.status = Notification.Status.SENT
+    notification.error = ""
+    notification.sent_at = timezone.now()
+    notification.save(update_fields=["status", "error", "attempts", "sent_at"])
+    return "sent"
+
+
+def _claim_reminder(appointment_id: int, start: datetime) -> bool:
+    """Mark the reminder for this start as sent; True only for the one caller that wins."""
+    return bool(
+        Appointment.objects.filter(pk=appointment_id, start=start, status=Appointment.Status.BOOKED)
+        .filter(Q(reminder_sent_for__isnull=True) | ~Q(reminder_sent_for=F("start")))
+        .update(reminder_sent_for=F("start"))
+    )
+
+
+@task()
+def send_reminder(appointment_id: int, start_iso: str) -> str:
+    """The deferred reminder for one appointment at one start; a no-op if it moved or ended."""
+    with transaction.atomic():
+        if not _claim_reminder(appointment_id, datetime.fromisoformat(start_iso)):
+            return "skipped"
+        appointment = Appointment.objects.select_related("patient").get(pk=appointment_id)
+        notification = Notification.objects.create(
+            kind=Notification.Kind.REMINDER,
+            appointment=appointment,
+            recipient=appointment.patient.email,
+        )
+        transaction.on_commit(lambda: send_notification.enqueue(notification.pk))
+    return "queued"
+
+
+def send_due_reminders(now: datetime | None = None) -> int:
+    """Queue reminders for every booked appointment inside the lead time; each start once."""
+    now = now or timezone.now()
+    lead = selectors.booking_context().policy.reminder_lead
+    due = Appointment.objects.filter(
+        status=Appointment.Status.BOOKED, start__gt=now, start__lte=now + lead
+    ).values_list("pk", "start")
+    return sum(send_reminder.call(pk, start.isoformat()) == "queued" for pk, start in due)
+
+
+def _time_of_day_ok(entry: WaitlistEntry, local: datetime) -> bool:
+    if local.hour < 12:
+        return entry.mornings
+    if local.hour < 17:
+        return entry.afternoons
+    return entry.evenings
+
+
+@task()
+def offer_freed_time(practitioner_id: int, start_iso: str, end_iso: str) -> int:
+    """Email waitlisted patients, in order of joining, a slot inside a freed range."""
+    from .models import Practitioner
+
+    freed_start, freed_end = datetime.fromisoformat(start_iso), datetime.fromisoformat(end_iso)
+    practitioner = Practitioner.objects.get(pk=practitioner_id)
+    context = selectors.booking_context()
+    day = freed_start.astimezone(context.zone).date()
+    entries = (
+        WaitlistEntry.objects.filter(
+            status=WaitlistEntry.Status.WAITING,
+            first_day__lte=day,
+            last_day__gte=day,
+            service__practitioners=practitioner,
+        )
+        .filter(Q(practitioner__isnull=True) | Q(practitioner=practitioner))
+        .select_related("service", "patient")
+        .order_by("created_at", "pk")
+    )
+    offered = 0
+    now = timezone.now()
+    for entry in entries:
+        slot = next(
+            (
+                s
+                for s in selectors.slot_search(
+                    service=entry.service,
+                    practitioner=practitioner,
+                    first_day=day,
+                    last_day=day,
+                    now=now,
+                    context=context,
+                )
+                if freed_start <= s.start < freed_end
+                and _time_of_day_ok(entry, s.start.astimezone(context.zone))
+            ),
+            None,
+        )
+        if (
+            slot is None
+            or Notification.objects.filter(
+                waitlist_entry=entry, offered_start=slot.start, offered_practitioner=practitioner
+            ).exists()
+        ):
+            continue
+        notification = Notification.objects.create(
+            kind=Notification.Kind.WAITLIST_OFFER,
+            waitlist_entry=entry,
+            recipient=entry.patient.email,
+            offered_start=slot.start,
+            offered_practitioner=practitioner,
+        )
+        send_notification.enqueue(notification.pk)
+        offered += 1
+    return offered

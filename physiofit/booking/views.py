@@ -1,0 +1,452 @@
+"""The patient's booking flow, server-rendered: service → practitioner → week → details →
+review → confirm; and the private manage page behind a signed link."""
+
+import secrets
+from datetime import date, datetime, timedelta
+
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from physiofit.core.models import ClinicSettings
+from physiofit.core.ratelimit import over_limit
+
+from . import ical, selectors, services
+from .forms import PatientDetailsForm, WaitlistForm
+from .models import Appointment, Practitioner, Service, WaitlistEntry
+from .tokens import manage_token, read_manage_token, read_offer_token
+
+ANY = "any"
+POST_LIMIT = 30  # booking form submissions per visitor in ten minutes
+
+
+def render(request, template: str, context: dict, status: int = 200) -> TemplateResponse:
+    response = TemplateResponse(request, f"booking/{template}.html", context, status=status)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def message(request, title: str, text: str, status: int) -> TemplateResponse:
+    return render(request, "message", {"title": title, "text": text}, status=status)
+
+
+def _service(slug: str) -> Service:
+    return get_object_or_404(selectors.bookable_services(), slug=slug)
+
+
+def _who(service: Service, who: str) -> Practitioner | None:
+    if who == ANY:
+        return None
+    return get_object_or_404(selectors.practitioners_for(service), slug=who)
+
+
+def _parse_start(value: str | None) -> datetime | None:
+    try:
+        start = datetime.fromisoformat(value or "")
+    except ValueError:
+        return None
+    return start if start.tzinfo else None
+
+
+def _parse_week(value: str | None, today: date) -> date:
+    try:
+        day = date.fromisoformat(value) if value else today
+    except ValueError:
+        day = today
+    day = max(day, today)
+    return day - timedelta(days=day.weekday())
+
+
+def _week_days(context, service, practitioner, week_start, now, exclude=None):
+    last = week_start + timedelta(days=6)
+    found = selectors.slot_search(
+        service=service,
+        practitioner=practitioner,
+        first_day=week_start,
+        last_day=last,
+        now=now,
+        context=context,
+        exclude_appointment=exclude,
+    )
+    by_day = {week_start + timedelta(days=i): [] for i in range(7)}
+    for slot in found:
+        by_day[slot.start.astimezone(context.zone).date()].append(slot)
+    return [{"day": day, "slots": slots} for day, slots in by_day.items()], bool(found)
+
+
+def start(request):
+    services = selectors.bookable_services()
+    return render(request, "start", {"services": services})
+
+
+def choose_practitioner(request, service_slug):
+    service = _service(service_slug)
+    return render(
+        request,
+        "practitioner",
+        {
+            "service": service,
+            "practitioners": selectors.practitioners_for(service),
+            "any": ANY,
+        },
+    )
+
+
+def week(request, service_slug, who):
+    service = _service(service_slug)
+    practitioner = _who(service, who)
+    context = selectors.booking_context()
+    now = timezone.now()
+    today = now.astimezone(context.zone).date()
+    week_start = _parse_week(request.GET.get("week"), today)
+    horizon_day = (now + context.policy.horizon).astimezone(context.zone).date()
+    if week_start > horizon_day:
+        week_start = horizon_day - timedelta(days=horizon_day.weekday())
+    days, any_free = _week_days(context, service, practitioner, week_start, now)
+    next_day = None
+    if not any_free:
+        next_day = selectors.next_available_day(
+            service=service,
+            practitioner=practitioner,
+            after=week_start + timedelta(days=7),
+            now=now,
+            context=context,
+        )
+    return render(
+        request,
+        "week",
+        {
+            "service": service,
+            "practitioner": practitioner,
+            "who": who,
+            "days": days,
+            "week_start": week_start,
+            "zone": context.zone,
+            "lead": f"{service.name} · {service.duration_minutes} minutes",
+            "previous_week": week_start - timedelta(days=7) if week_start > today else None,
+            "next_week": week_start + timedelta(days=7)
+            if week_start + timedelta(days=7) <= horizon_day
+            else None,
+            "next_available": next_day and next_day - timedelta(days=next_day.weekday()),
+            "today": today,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def details(request, service_slug, who):
+    """GET: the details form for a chosen time. POST: validate, then show the review."""
+    service = _service(service_slug)
+    practitioner = _who(service, who)
+    source = request.POST if request.method == "POST" else request.GET
+    start_at = _parse_start(source.get("start"))
+    if start_at is None:
+        return message(
+            request,
+            "Choose a time first",
+            "That link does not name a valid time. Please pick a time from the week view.",
+            400,
+        )
+    context = selectors.booking_context()
+    base = {
+        "service": service,
+        "practitioner": practitioner,
+        "who": who,
+        "start": start_at,
+        "zone": context.zone,
+    }
+    if request.method == "GET":
+        return render(request, "details", {**base, "form": PatientDetailsForm()})
+    if over_limit(request, scope="booking", limit=POST_LIMIT, window_seconds=600):
+        return message(
+            request,
+            "Too many attempts",
+            "Please wait a few minutes, or call the clinic to book.",
+            429,
+        )
+    form = PatientDetailsForm(request.POST)
+    if not form.is_valid():
+        return render(request, "details", {**base, "form": form}, status=400)
+    return render(
+        request,
+        "review",
+        {
+            **base,
+            "form": form,
+            "patient": form.details(),
+            "idempotency_key": secrets.token_urlsafe(24),
+        },
+    )
+
+
+@require_POST
+def confirm(request, service_slug, who):
+    service = _service(service_slug)
+    practitioner = _who(service, who)
+    start_at = _parse_start(request.POST.get("start"))
+    form = PatientDetailsForm(request.POST)
+    context = selectors.booking_context()
+    base = {
+        "service": service,
+        "practitioner": practitioner,
+        "who": who,
+        "start": start_at,
+        "zone": context.zone,
+    }
+    if start_at is None or not form.is_valid():
+        return render(request, "details", {**base, "form": form}, status=400)
+    if over_limit(request, scope="booking", limit=POST_LIMIT, window_seconds=600):
+        return message(
+            request,
+            "Too many attempts",
+            "Please wait a few minutes, or call the clinic to book.",
+            429,
+        )
+    key = request.POST.get("idempotency_key", "")[:80] or None
+    try:
+        appointment = services.appointment_book(
+            service=service,
+            practitioner=practitioner,
+            start=start_at,
+            patient=form.details(),
+            idempotency_key=key and f"web-{key}",
+            context=context,
+        )
+    except services.BookingError as error:
+        status = 409 if error.code == "slot_taken" else 400
+        return render(request, "taken", {**base, "error": error}, status=status)
+    return HttpResponseRedirect(
+        reverse("booking:manage", args=[manage_token(appointment.pk)]) + "?booked=1"
+    )
+
+
+def _appointment_from_token(token: str) -> Appointment:
+    appointment_id = read_manage_token(token)
+    appointment = (
+        Appointment.objects.select_related("service", "practitioner", "patient")
+        .filter(pk=appointment_id)
+        .first()
+        if appointment_id
+        else None
+    )
+    if appointment is None:
+        raise Http404("This link is not valid.")
+    return appointment
+
+
+def _expired(request, appointment) -> TemplateResponse | None:
+    if appointment.end < timezone.now():
+        return message(
+            request,
+            "This link has expired",
+            "Links to manage an appointment stop working once it has taken place.",
+            410,
+        )
+    return None
+
+
+def manage(request, token):
+    appointment = _appointment_from_token(token)
+    if expired := _expired(request, appointment):
+        return expired
+    context = selectors.booking_context()
+    changeable = (
+        appointment.status == Appointment.Status.BOOKED
+        and appointment.start - timezone.now() >= context.policy.cancel_cutoff
+    )
+    return render(
+        request,
+        "manage",
+        {
+            "appointment": appointment,
+            "token": token,
+            "zone": context.zone,
+            "changeable": changeable,
+            "cutoff_hours": context.policy.cancel_cutoff_hours,
+            "booked": request.GET.get("booked") == "1",
+            "changed": request.GET.get("changed"),
+        },
+    )
+
+
+def manage_ics(request, token):
+    appointment = _appointment_from_token(token)
+    if expired := _expired(request, appointment):
+        return expired
+    clinic = ClinicSettings.for_request(request)
+    response = HttpResponse(
+        ical.appointment_invitation(appointment, clinic, method="PUBLISH"),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="appointment-{appointment.reference}.ics"'
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def manage_cancel(request, token):
+    appointment = _appointment_from_token(token)
+    if expired := _expired(request, appointment):
+        return expired
+    try:
+        services.appointment_cancel(appointment=appointment)
+    except services.BookingError as error:
+        return message(request, "This appointment cannot be cancelled online", error.message, 409)
+    return HttpResponseRedirect(reverse("booking:manage", args=[token]) + "?changed=cancelled")
+
+
+@require_http_methods(["GET", "POST"])
+def manage_reschedule(request, token):
+    appointment = _appointment_from_token(token)
+    if expired := _expired(request, appointment):
+        return expired
+    context = selectors.booking_context()
+    now = timezone.now()
+    if request.method == "POST":
+        start_at = _parse_start(request.POST.get("start"))
+        if start_at is None:
+            return message(
+                request, "Choose a time first", "Please pick a new time from the list.", 400
+            )
+        try:
+            services.appointment_reschedule(appointment=appointment, start=start_at, now=now)
+        except services.BookingError as error:
+            status = 409 if error.code in ("slot_taken", "cutoff_passed", "not_active") else 400
+            return render(
+                request,
+                "taken",
+                {
+                    "error": error,
+                    "service": appointment.service,
+                    "zone": context.zone,
+                    "reschedule_token": token,
+                },
+                status=status,
+            )
+        return HttpResponseRedirect(reverse("booking:manage", args=[token]) + "?changed=moved")
+    today = now.astimezone(context.zone).date()
+    week_start = _parse_week(request.GET.get("week"), today)
+    days, _ = _week_days(
+        context,
+        appointment.service,
+        appointment.practitioner,
+        week_start,
+        now,
+        exclude=appointment.pk,
+    )
+    return render(
+        request,
+        "reschedule",
+        {
+            "appointment": appointment,
+            "token": token,
+            "days": days,
+            "week_start": week_start,
+            "zone": context.zone,
+            "previous_week": week_start - timedelta(days=7) if week_start > today else None,
+            "next_week": week_start + timedelta(days=7),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def waitlist(request, service_slug, who):
+    service = _service(service_slug)
+    practitioner = _who(service, who)
+    base = {"service": service, "practitioner": practitioner, "who": who}
+    if request.method == "GET":
+        today = timezone.localdate()
+        form = WaitlistForm(
+            initial={
+                "first_day": today,
+                "last_day": today + timedelta(days=14),
+                "mornings": True,
+                "afternoons": True,
+                "evenings": True,
+            }
+        )
+        return render(request, "waitlist", {**base, "form": form})
+    if over_limit(request, scope="booking", limit=POST_LIMIT, window_seconds=600):
+        return message(request, "Too many attempts", "Please wait a few minutes.", 429)
+    form = WaitlistForm(request.POST)
+    if not form.is_valid():
+        return render(request, "waitlist", {**base, "form": form}, status=400)
+    data = form.cleaned_data
+    services.waitlist_join(
+        service=service,
+        practitioner=practitioner,
+        patient=form.details(),
+        first_day=data["first_day"],
+        last_day=data["last_day"],
+        mornings=data["mornings"],
+        afternoons=data["afternoons"],
+        evenings=data["evenings"],
+    )
+    return message(
+        request,
+        "You are on the waiting list",
+        "We will email you when a matching time opens up. The first person to book "
+        "an offered time gets it.",
+        200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def offer(request, token):
+    parsed = read_offer_token(token)
+    if parsed is None:
+        raise Http404("This link is not valid.")
+    entry_id, practitioner_id, start_at = parsed
+    entry = get_object_or_404(
+        WaitlistEntry.objects.select_related("service", "patient"), pk=entry_id
+    )
+    practitioner = get_object_or_404(Practitioner, pk=practitioner_id)
+    context = selectors.booking_context()
+    if request.method == "GET":
+        return render(
+            request,
+            "offer",
+            {
+                "entry": entry,
+                "practitioner": practitioner,
+                "start": start_at,
+                "zone": context.zone,
+                "token": token,
+            },
+        )
+    try:
+        appointment = services.waitlist_take_offer(
+            entry=entry, practitioner=practitioner, start=start_at
+        )
+    except services.BookingError as error:
+        return render(
+            request,
+            "taken",
+            {"error": error, "service": entry.service, "zone": context.zone},
+            status=409,
+        )
+    return HttpResponseRedirect(
+        reverse("booking:manage", args=[manage_token(appointment.pk)]) + "?booked=1"
+    )
+
+
+def practitioner_feed(request, token):
+    practitioner = get_object_or_404(Practitioner, calendar_token=token, active=True)
+    clinic = ClinicSettings.for_request(request)
+    since = timezone.now() - timedelta(days=30)
+    appointments = (
+        Appointment.objects.filter(practitioner=practitioner, end__gte=since)
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("service", "patient", "practitioner")
+    )
+    response = HttpResponse(
+        ical.practitioner_feed(practitioner, appointments, clinic),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
