@@ -130,3 +130,49 @@ def make_post(title: str, day: date, *, words: int = 50, author=None, tags=()) -
     )
     post.tags.set(list(tags))
     return post
+
+
+def build_booking(*, every_day: bool = False) -> dict:
+    """Two services and two practitioners. Clinic hours Mon-Fri 7-19 unless `every_day`, when
+    the clinic and both practitioners are open 00:00-23:59 every day (for DST tests)."""
+    from physiofit.booking.models import Practitioner, Service, WorkingHours
+
+    evaluation = Service.objects.create(
+        name="Initial evaluation",
+        slug="initial-evaluation",
+        duration_minutes=60,
+        buffer_after_minutes=15,
+        audience="new",
+    )
+    follow_up = Service.objects.create(
+        name="Follow-up visit",
+        slug="follow-up-visit",
+        duration_minutes=45,
+        audience="returning",
+    )
+    alex = Practitioner.objects.create(name="Alex Demo", slug="alex", credentials="PT")
+    jordan = Practitioner.objects.create(name="Jordan Sample", slug="jordan", sort_order=1)
+    for practitioner in (alex, jordan):
+        practitioner.services.set([evaluation, follow_up])
+        practitioner.save()
+        days = range(7) if every_day else range(5)
+        for weekday in days:
+            starts, ends = (time(0), time(23, 59)) if every_day else (time(9), time(17))
+            WorkingHours.objects.create(
+                practitioner=practitioner, weekday=weekday, starts=starts, ends=ends
+            )
+    return {"evaluation": evaluation, "follow_up": follow_up, "alex": alex, "jordan": jordan}
+
+
+def patient_details(**changes):
+    from physiofit.booking.services import PatientDetails
+
+    values = {
+        "first_name": "Sam",
+        "last_name": "Patient",
+        "email": "sam@example.com",
+        "phone": "541 555 0100",
+        "date_of_birth": date(1980, 5, 6),
+        **changes,
+    }
+    return PatientDetails(**values)

@@ -39,11 +39,20 @@ class BookingContext:
         )
 
 
-def booking_context(site: Site | None = None) -> BookingContext:
-    site = site or Site.objects.get(is_default_site=True)
-    clinic = ClinicSettings.for_site(site)
+def booking_context() -> BookingContext:
+    """The default site's clinic hours, zone and booking policy: three queries."""
+    clinic = (
+        ClinicSettings.objects.filter(site__is_default_site=True)
+        .prefetch_related("opening_hours")
+        .first()
+    )
+    policy = BookingPolicy.objects.filter(site__is_default_site=True).first()
+    if clinic is None or policy is None:  # first use on a new site: create the defaults
+        site = Site.objects.get(is_default_site=True)
+        clinic = clinic or ClinicSettings.for_site(site)
+        policy = policy or BookingPolicy.for_site(site)
     hours = tuple(engine.DailyRange(r.weekday, r.opens, r.closes) for r in clinic.opening_ranges())
-    return BookingContext(zone=clinic.zone, clinic_hours=hours, policy=BookingPolicy.for_site(site))
+    return BookingContext(zone=clinic.zone, clinic_hours=hours, policy=policy)
 
 
 def service_spec(service: Service) -> engine.ServiceSpec:
@@ -83,6 +92,24 @@ def time_off_intervals(rows, zone: ZoneInfo) -> list[tuple[int, engine.Interval]
     return intervals
 
 
+def working_practitioners(service: Service):
+    """Active practitioners offering the service, with their working week: one query.
+    A practitioner with no working hours has no slots, so the join loses nobody."""
+    practitioners: dict[int, Practitioner] = {}
+    working: dict[int, list[engine.DailyRange]] = {}
+    rows = (
+        WorkingHours.objects.filter(practitioner__active=True, practitioner__services=service)
+        .select_related("practitioner")
+        .order_by("practitioner__sort_order", "practitioner__name", "practitioner_id", "pk")
+    )
+    for row in rows:
+        practitioners.setdefault(row.practitioner_id, row.practitioner)
+        working.setdefault(row.practitioner_id, []).append(
+            engine.DailyRange(row.weekday, row.starts, row.ends)
+        )
+    return list(practitioners.values()), working
+
+
 def calendars(
     practitioners: list[Practitioner],
     *,
@@ -90,15 +117,18 @@ def calendars(
     last_day: date,
     zone: ZoneInfo,
     exclude_appointment: int | None = None,
+    working: dict[int, list[engine.DailyRange]] | None = None,
 ) -> list[engine.PractitionerCalendar]:
-    """Each practitioner's working week and unavailable time in the window: three queries."""
+    """Each practitioner's working week and unavailable time in the window: two queries, or
+    three when the working hours were not loaded with the practitioners."""
     ids = [p.pk for p in practitioners]
     window_start, window_end = local_day_bounds(first_day, last_day, zone)
-    working: dict[int, list[engine.DailyRange]] = {pk: [] for pk in ids}
-    for practitioner_id, weekday, starts, ends in WorkingHours.objects.filter(
-        practitioner_id__in=ids
-    ).values_list("practitioner_id", "weekday", "starts", "ends"):
-        working[practitioner_id].append(engine.DailyRange(weekday, starts, ends))
+    if working is None:
+        working = {pk: [] for pk in ids}
+        for practitioner_id, weekday, starts, ends in WorkingHours.objects.filter(
+            practitioner_id__in=ids
+        ).values_list("practitioner_id", "weekday", "starts", "ends"):
+            working[practitioner_id].append(engine.DailyRange(weekday, starts, ends))
     unavailable: dict[int, list[engine.Interval]] = {pk: [] for pk in ids}
     off_rows = TimeOff.objects.filter(
         practitioner_id__in=ids,
@@ -122,7 +152,7 @@ def calendars(
         unavailable[practitioner_id].append(engine.Interval(start, end))
     return [
         engine.PractitionerCalendar(
-            key=p.slug, working=tuple(working[p.pk]), unavailable=tuple(unavailable[p.pk])
+            key=p.slug, working=tuple(working.get(p.pk, ())), unavailable=tuple(unavailable[p.pk])
         )
         for p in practitioners
     ]
@@ -140,7 +170,10 @@ def slot_search(
 ) -> list[engine.Slot]:
     """Bookable slots for a service with one practitioner, or merged over all ("any")."""
     context = context or booking_context()
-    practitioners = [practitioner] if practitioner else list(practitioners_for(service))
+    if practitioner:
+        practitioners, working = [practitioner], None
+    else:
+        practitioners, working = working_practitioners(service)
     found = engine.available_slots(
         calendars=calendars(
             practitioners,
@@ -148,6 +181,7 @@ def slot_search(
             last_day=last_day,
             zone=context.zone,
             exclude_appointment=exclude_appointment,
+            working=working,
         ),
         clinic_hours=context.clinic_hours,
         service=service_spec(service),

@@ -81,14 +81,27 @@ def _intersect(a: Sequence[tuple[time, time]], b: Sequence[tuple[time, time]]):
 def bookable_ranges(
     calendar: PractitionerCalendar, clinic_hours: Sequence[DailyRange], day: date, zone: ZoneInfo
 ) -> list[Interval]:
-    """The practitioner's working ranges on a local day, cut to clinic opening hours, in UTC."""
+    """The practitioner's working time on a local day, cut to clinic opening hours, in UTC.
+
+    Overlapping or touching ranges are merged first, so an editor who enters 9-12 twice, or
+    9-11 and 10-12, gets one range and no duplicate starts."""
     weekday = day.weekday()
-    working = [(r.starts, r.ends) for r in calendar.working if r.weekday == weekday]
-    opening = [(r.starts, r.ends) for r in clinic_hours if r.weekday == weekday]
-    return sorted(
+    working = _merge([(r.starts, r.ends) for r in calendar.working if r.weekday == weekday])
+    opening = _merge([(r.starts, r.ends) for r in clinic_hours if r.weekday == weekday])
+    return [
         Interval(instant(day, start, zone), instant(day, end, zone))
-        for start, end in _intersect(working, opening)
-    )
+        for start, end in _merge(list(_intersect(working, opening)))
+    ]
+
+
+def _merge(ranges: list[tuple[time, time]]) -> list[tuple[time, time]]:
+    merged: list[tuple[time, time]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 class _Busy:

@@ -14,7 +14,17 @@ from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 
 GENERATION_KEY = "pagecache:generation"
-SKIP_PREFIXES = ("/admin/", "/static/", "/media/", "/documents/")
+SKIP_PREFIXES = (
+    "/admin/",
+    "/api/",
+    "/book/",
+    "/appointments/",
+    "/waitlist/",
+    "/calendar/",
+    "/static/",
+    "/media/",
+    "/documents/",
+)
 CACHEABLE_TYPES = ("text/html", "application/rss+xml", "application/atom+xml", "application/xml")
 
 

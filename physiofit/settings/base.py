@@ -148,7 +148,8 @@ TAGGIT_CASE_INSENSITIVE = True
 # The public site runs no inline script; JSON-LD blocks are data, which CSP does not govern.
 # Wagtail's admin is excluded: it relies on inline styles and scripts of its own.
 CONTENT_SECURITY_POLICY = {
-    "EXCLUDE_URL_PREFIXES": ["/admin/"],
+    # The admin and the API docs page (Swagger UI) run inline code of their own.
+    "EXCLUDE_URL_PREFIXES": ["/admin/", "/api/v1/docs"],
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],

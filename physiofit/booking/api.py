@@ -1,0 +1,279 @@
+"""JSON API (django-ninja), OpenAPI at /api/v1/docs. It parses and renders only: every rule
+lives in selectors and services, shared with the HTML flow."""
+
+from datetime import date, datetime
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from ninja import Field, NinjaAPI, Schema, Status
+from ninja.errors import ValidationError as NinjaValidationError
+
+from physiofit.core.ratelimit import over_limit
+
+from . import selectors, services
+from .forms import PatientDetailsForm
+from .models import Service
+from .tokens import manage_token
+
+MAX_SEARCH_DAYS = 62
+
+api = NinjaAPI(
+    title="PhysioFit booking API",
+    version="1",
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+class ErrorOut(Schema):
+    error: str
+    message: str
+
+
+class ServiceOut(Schema):
+    slug: str
+    name: str
+    description: str
+    duration_minutes: int
+    price: str | None
+    audience: str
+
+
+class PractitionerOut(Schema):
+    slug: str
+    name: str
+    credentials: str
+    services: list[str]
+
+
+class SlotOut(Schema):
+    start: datetime
+    end: datetime
+    practitioner: str
+
+
+class SlotsOut(Schema):
+    timezone: str
+    slots: list[SlotOut]
+
+
+class PatientIn(Schema):
+    first_name: str = Field(max_length=200)
+    last_name: str = Field(max_length=200)
+    email: str = Field(max_length=400)
+    phone: str = Field(max_length=100)
+    date_of_birth: date
+
+
+class AppointmentIn(Schema):
+    service: str = Field(max_length=80)
+    practitioner: str | None = Field(default=None, max_length=80)
+    start: datetime
+    patient: PatientIn
+
+
+class AppointmentOut(Schema):
+    reference: str
+    status: str
+    start: datetime
+    end: datetime
+    practitioner: str
+    manage_url: str
+
+
+class TakenOut(ErrorOut):
+    alternatives: list[SlotOut]
+
+
+class InvalidOut(ErrorOut):
+    fields: dict[str, list[str]]
+
+
+def _slot_out(slot, zone) -> dict:
+    return {
+        "start": slot.start.astimezone(zone),
+        "end": slot.end.astimezone(zone),
+        "practitioner": slot.practitioner,
+    }
+
+
+@api.exception_handler(NinjaValidationError)
+def invalid_input(request, exc):
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors:
+        location = [
+            str(part) for part in error.get("loc", []) if part not in ("body", "query", "payload")
+        ]
+        fields.setdefault(".".join(location) or "request", []).append(error.get("msg", "Invalid"))
+    return api.create_response(
+        request,
+        {"error": "invalid", "message": "Some fields are missing or not valid.", "fields": fields},
+        status=422,
+    )
+
+
+@api.get("/services", response=list[ServiceOut])
+def list_services(request: HttpRequest):
+    return [
+        {
+            "slug": s.slug,
+            "name": s.name,
+            "description": s.description,
+            "duration_minutes": s.duration_minutes,
+            "price": str(s.price) if s.price else None,
+            "audience": s.audience,
+        }
+        for s in selectors.bookable_services()
+    ]
+
+
+@api.get("/practitioners", response=list[PractitionerOut])
+def list_practitioners(request: HttpRequest):
+    from .models import Practitioner
+
+    return [
+        {
+            "slug": p.slug,
+            "name": p.name,
+            "credentials": p.credentials,
+            "services": [s.slug for s in p.services.all() if s.bookable_online],
+        }
+        for p in Practitioner.objects.filter(active=True).prefetch_related("services")
+    ]
+
+
+@api.get("/slots", response={200: SlotsOut, 400: ErrorOut, 404: ErrorOut})
+def list_slots(
+    request: HttpRequest, service: str, start: date, end: date, practitioner: str | None = None
+):
+    if end < start:
+        return Status(400, {"error": "bad_range", "message": "end must not be before start."})
+    if (end - start).days >= MAX_SEARCH_DAYS:
+        return Status(
+            400,
+            {"error": "bad_range", "message": f"Search at most {MAX_SEARCH_DAYS} days at once."},
+        )
+    found = (
+        Service.objects.filter(pk__in=selectors.bookable_services()).filter(slug=service).first()
+    )
+    if found is None:
+        return Status(404, {"error": "not_found", "message": "No bookable service with that slug."})
+    who = None
+    if practitioner:
+        who = selectors.practitioners_for(found).filter(slug=practitioner).first()
+        if who is None:
+            return Status(
+                404,
+                {
+                    "error": "not_found",
+                    "message": "No practitioner with that slug offers this service.",
+                },
+            )
+    context = selectors.booking_context()
+    slots = selectors.slot_search(
+        service=found,
+        practitioner=who,
+        first_day=start,
+        last_day=end,
+        now=timezone.now(),
+        context=context,
+    )
+    return {"timezone": context.zone.key, "slots": [_slot_out(s, context.zone) for s in slots]}
+
+
+@api.post(
+    "/appointments",
+    response={
+        201: AppointmentOut,
+        400: ErrorOut,
+        404: ErrorOut,
+        409: TakenOut,
+        422: InvalidOut,
+        429: ErrorOut,
+    },
+)
+def create_appointment(request: HttpRequest, payload: AppointmentIn):
+    limit = getattr(settings, "BOOKING_RATE_LIMIT", 30)
+    if over_limit(request, scope="booking", limit=limit, window_seconds=600):
+        return Status(
+            429,
+            {
+                "error": "rate_limited",
+                "message": "Too many booking attempts; try again in a few minutes.",
+            },
+        )
+    if payload.start.tzinfo is None:
+        return Status(
+            422,
+            {
+                "error": "invalid",
+                "message": "start needs a UTC offset.",
+                "fields": {
+                    "start": ["Give the time with its offset, e.g. 2026-12-01T09:00:00-08:00."]
+                },
+            },
+        )
+    form = PatientDetailsForm(data=payload.patient.dict())
+    if not form.is_valid():
+        return Status(
+            422,
+            {
+                "error": "invalid",
+                "message": "Some patient details are not valid.",
+                "fields": {f"patient.{k}": [str(m) for m in v] for k, v in form.errors.items()},
+            },
+        )
+    service = get_object_or_404(selectors.bookable_services(), slug=payload.service)
+    practitioner = None
+    if payload.practitioner:
+        practitioner = (
+            selectors.practitioners_for(service).filter(slug=payload.practitioner).first()
+        )
+        if practitioner is None:
+            return Status(
+                404,
+                {
+                    "error": "not_found",
+                    "message": "No practitioner with that slug offers this service.",
+                },
+            )
+    key = request.headers.get("Idempotency-Key", "")[:70] or None
+    context = selectors.booking_context()
+    try:
+        appointment = services.appointment_book(
+            service=service,
+            practitioner=practitioner,
+            start=payload.start,
+            patient=form.details(),
+            idempotency_key=key and f"api-{key}",
+            context=context,
+        )
+    except services.BookingError as error:
+        if error.code == "slot_taken":
+            return Status(
+                409,
+                {
+                    "error": error.code,
+                    "message": error.message,
+                    "alternatives": [_slot_out(s, context.zone) for s in error.alternatives],
+                },
+            )
+        return Status(400, {"error": error.code, "message": error.message})
+    zone = context.zone
+    return Status(
+        201,
+        {
+            "reference": appointment.reference,
+            "status": appointment.status,
+            "start": appointment.start.astimezone(zone),
+            "end": appointment.end.astimezone(zone),
+            "practitioner": appointment.practitioner.slug,
+            "manage_url": request.build_absolute_uri(
+                reverse("booking:manage", args=[manage_token(appointment.pk)])
+            ),
+        },
+    )

@@ -1,0 +1,32 @@
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from physiofit.core.models import OpeningHours
+from tests.factories import build_booking
+
+BEND = ZoneInfo("America/Los_Angeles")
+# Monday 2026-11-30, 6:00 AM in Bend: the reference "now" of booking tests.
+NOW = datetime(2026, 11, 30, 6, 0, tzinfo=BEND)
+
+
+def bend(year, month, day, hour, minute=0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=BEND)
+
+
+@pytest.fixture
+def booking(site):
+    return build_booking()
+
+
+@pytest.fixture
+def open_every_day(site):
+    """Clinic open round the clock, every day: for daylight-saving days, which are Sundays."""
+    clinic = site["clinic"]
+    clinic.opening_hours.all().delete()
+    for weekday in range(7):
+        OpeningHours.objects.create(
+            clinic=clinic, weekday=weekday, opens=time(0), closes=time(23, 59)
+        )
+    return build_booking(every_day=True)
