@@ -22,6 +22,16 @@ def publish(parent: Page, page: Page) -> Page:
     return page
 
 
+def restore_migration_data() -> None:
+    """The rows Wagtail's migrations create (locale, page tree root, collection root), for
+    live-server tests: each of them ends with a flush that empties every table."""
+    from wagtail.models import Collection
+
+    root_page()
+    if not Collection.objects.exists():
+        Collection.add_root(name="Root")
+
+
 def root_page() -> Page:
     """Wagtail's tree root and default locale; made again if a database was emptied."""
     Locale.objects.get_or_create(

@@ -1,11 +1,11 @@
 """JSON API (django-ninja), OpenAPI at /api/v1/docs. It parses and renders only: every rule
 lives in selectors and services, shared with the HTML flow."""
 
+import re
 from datetime import date, datetime
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, NinjaAPI, Schema, Status
@@ -19,6 +19,10 @@ from .models import Service
 from .tokens import manage_token
 
 MAX_SEARCH_DAYS = 62
+# Slugs and keys are checked before they reach a query: PostgreSQL refuses a NUL byte in text
+# with an error, which must be a 4xx here, not a 500.
+SLUG = r"^[-a-zA-Z0-9_]{1,80}$"
+IDEMPOTENCY_KEY = re.compile(r"[-A-Za-z0-9_.:]{1,64}")
 
 api = NinjaAPI(
     title="PhysioFit booking API",
@@ -70,8 +74,8 @@ class PatientIn(Schema):
 
 
 class AppointmentIn(Schema):
-    service: str = Field(max_length=80)
-    practitioner: str | None = Field(default=None, max_length=80)
+    service: str = Field(pattern=SLUG)
+    practitioner: str | None = Field(default=None, pattern=SLUG)
     start: datetime
     patient: PatientIn
 
@@ -157,14 +161,22 @@ def list_slots(
             400,
             {"error": "bad_range", "message": f"Search at most {MAX_SEARCH_DAYS} days at once."},
         )
-    found = (
-        Service.objects.filter(pk__in=selectors.bookable_services()).filter(slug=service).first()
-    )
+    found = None
+    if re.fullmatch(SLUG, service):
+        found = (
+            Service.objects.filter(pk__in=selectors.bookable_services())
+            .filter(slug=service)
+            .first()
+        )
     if found is None:
         return Status(404, {"error": "not_found", "message": "No bookable service with that slug."})
     who = None
     if practitioner:
-        who = selectors.practitioners_for(found).filter(slug=practitioner).first()
+        who = (
+            selectors.practitioners_for(found).filter(slug=practitioner).first()
+            if re.fullmatch(SLUG, practitioner)
+            else None
+        )
         if who is None:
             return Status(
                 404,
@@ -227,7 +239,9 @@ def create_appointment(request: HttpRequest, payload: AppointmentIn):
                 "fields": {f"patient.{k}": [str(m) for m in v] for k, v in form.errors.items()},
             },
         )
-    service = get_object_or_404(selectors.bookable_services(), slug=payload.service)
+    service = selectors.bookable_services().filter(slug=payload.service).first()
+    if service is None:
+        return Status(404, {"error": "not_found", "message": "No bookable service with that slug."})
     practitioner = None
     if payload.practitioner:
         practitioner = (
@@ -241,7 +255,15 @@ def create_appointment(request: HttpRequest, payload: AppointmentIn):
                     "message": "No practitioner with that slug offers this service.",
                 },
             )
-    key = request.headers.get("Idempotency-Key", "")[:70] or None
+    key = request.headers.get("Idempotency-Key") or None
+    if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+        return Status(
+            400,
+            {
+                "error": "bad_idempotency_key",
+                "message": "Idempotency-Key must be 1 to 64 letters, digits or - _ . :",
+            },
+        )
     context = selectors.booking_context()
     try:
         appointment = services.appointment_book(

@@ -1,6 +1,7 @@
 """The patient's booking flow, server-rendered: service → practitioner → week → details →
 review → confirm; and the private manage page behind a signed link."""
 
+import re
 import secrets
 from datetime import date, datetime, timedelta
 
@@ -20,6 +21,7 @@ from .models import Appointment, Practitioner, Service, WaitlistEntry
 from .tokens import manage_token, read_manage_token, read_offer_token
 
 ANY = "any"
+IDEMPOTENCY_KEY = re.compile(r"[-A-Za-z0-9_]{1,64}")
 POST_LIMIT = 30  # booking form submissions per visitor in ten minutes
 
 
@@ -205,7 +207,8 @@ def confirm(request, service_slug, who):
             "Please wait a few minutes, or call the clinic to book.",
             429,
         )
-    key = request.POST.get("idempotency_key", "")[:80] or None
+    key = request.POST.get("idempotency_key", "")
+    key = key if IDEMPOTENCY_KEY.fullmatch(key) else None
     try:
         appointment = services.appointment_book(
             service=service,

@@ -1,4 +1,5 @@
 from django.utils import timezone
+from wagtail.models import Site
 
 from .cache import limit_page_cache
 from .hours import open_status, schedule_lines, seconds_until_change
@@ -8,7 +9,9 @@ from .models import ClinicSettings
 def clinic(request) -> dict:
     """The clinic's facts and its open/closed line for every template (footer, JSON-LD)."""
     if getattr(request, "_clinic_context", None) is None:
-        clinic_settings = ClinicSettings.for_request(request)
+        site = Site.find_for_request(request)
+        # No site at all (an emptied database): render with defaults rather than fail.
+        clinic_settings = ClinicSettings.for_site(site) if site else ClinicSettings()
         ranges = clinic_settings.opening_ranges()
         now = timezone.now()
         status = open_status(ranges, now, clinic_settings.zone)

@@ -177,3 +177,27 @@ def test_fuzzed_bookings_never_cause_a_server_error(
 def test_garbage_bodies_get_4xx(booking, client, raw):
     response = client.post("/api/v1/appointments", data=raw, content_type="application/json")
     assert 400 <= response.status_code < 500
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"service": "initial\x00evaluation"},
+        {"practitioner": "al\x00ex"},
+        {"patient": {**PATIENT, "last_name": "Pa\x00tient"}},
+    ],
+)
+def test_nul_bytes_are_refused_before_the_database(booking, client, changes):
+    assert post(client, body(**changes)).status_code == 422
+    assert (
+        client.get(
+            "/api/v1/slots", {"service": "a\x00b", "start": "2026-12-01", "end": "2026-12-02"}
+        ).status_code
+        == 404
+    )
+
+
+def test_malformed_idempotency_key_is_a_400(booking, client):
+    response = post(client, body(), **{"Idempotency-Key": "bad key!"})
+    assert response.status_code == 400
+    assert Appointment.objects.count() == 0

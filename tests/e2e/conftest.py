@@ -10,6 +10,9 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshot
 def demo_site(transactional_db, monkeypatch):
     from django.core.management import call_command
 
+    from tests.factories import restore_migration_data
+
+    restore_migration_data()
     monkeypatch.setenv("DEMO_PASSWORD", "e2e-demo-password")
     call_command("load_demo", verbosity=0)
 

@@ -8,9 +8,8 @@ from playwright.sync_api import expect
 
 from physiofit.website.models import ContactMessage
 
-# Live-server tests commit for real and flush afterwards; serialized rollback restores the rows
-# Wagtail's migrations made (locale, tree root, groups) so later tests and --reuse-db see them.
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# Live-server tests commit for real and flush afterwards; `demo_site` rebuilds what it needs.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_visitor_reads_about_back_pain_then_sends_a_message(
