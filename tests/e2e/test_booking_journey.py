@@ -1,0 +1,67 @@
+"""A patient books online, gets the email, opens the manage link, reschedules and cancels."""
+
+import re
+
+import pytest
+from django.core import mail
+from playwright.sync_api import expect
+
+from physiofit.booking.models import Appointment
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_patient_books_reschedules_and_cancels(live_server, page, demo_site, check_page, settings):
+    settings.WAGTAILADMIN_BASE_URL = live_server.url
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="Book an evaluation").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Book an appointment")
+    check_page(page, "book-services")
+    page.get_by_role("link", name="Initial evaluation").click()
+    check_page(page, "book-practitioner")
+    page.get_by_role("link", name="First available").click()
+    expect(page.get_by_text("America/Los_Angeles")).to_be_visible()
+    # Go a week ahead so the appointment is outside the 24-hour change cut-off.
+    page.get_by_role("link", name="Next week →").click()
+    check_page(page, "book-week")
+    page.locator("a.slot").first.click()
+    check_page(page, "book-details")
+    page.get_by_role("button", name="Review booking").click()
+    expect(page.get_by_role("alert")).to_contain_text("Please correct the following")
+    page.get_by_role("textbox", name="First name").fill("Sam")
+    page.get_by_role("textbox", name="Last name").fill("Patient")
+    page.get_by_role("textbox", name="Email").fill("sam@example.com")
+    page.get_by_role("textbox", name="Phone").fill("541 555 0100")
+    page.get_by_label("Date of birth").fill("1980-05-06")
+    page.get_by_role("button", name="Review booking").click()
+    check_page(page, "book-review")
+    page.get_by_role("button", name="Confirm booking").click()
+    expect(page.get_by_role("status")).to_contain_text("You are booked.")
+    check_page(page, "book-confirmed")
+
+    appointment = Appointment.objects.get()
+    email = next(m for m in mail.outbox if m.to == ["sam@example.com"])
+    assert appointment.reference in email.body
+    manage_url = re.search(r"(http://\S+/appointments/\S+/)", email.body).group(1)
+
+    page.goto(manage_url)
+    page.get_by_role("link", name="Reschedule").click()
+    page.get_by_role("link", name="Next week →").click()
+    check_page(page, "book-reschedule")
+    page.locator("button.slot").nth(3).click()
+    expect(page.get_by_role("status")).to_contain_text("moved to the new time")
+    moved = Appointment.objects.get()
+    assert moved.start != appointment.start
+    assert moved.reference == appointment.reference
+
+    page.get_by_role("button", name="Cancel appointment").click()
+    expect(page.get_by_role("status")).to_contain_text("cancelled")
+    assert Appointment.objects.get().status == "cancelled"
+    subjects = [m.subject for m in mail.outbox if m.to == ["sam@example.com"]]
+    assert any(s.startswith("Your appointment has moved") for s in subjects)
+    assert any("is cancelled" in s for s in subjects)
+
+
+def test_waitlist_page_is_accessible(live_server, page, demo_site, check_page):
+    page.goto(live_server.url + "/book/initial-evaluation/any/waitlist/")
+    check_page(page, "book-waitlist")
