@@ -209,8 +209,7 @@ def list_slots(
     },
 )
 def create_appointment(request: HttpRequest, payload: AppointmentIn):
-    limit = getattr(settings, "BOOKING_RATE_LIMIT", 30)
-    if over_limit(request, scope="booking", limit=limit, window_seconds=600):
+    if over_limit(request, scope="booking", limit=settings.BOOKING_RATE_LIMIT, window_seconds=600):
         return Status(
             429,
             {

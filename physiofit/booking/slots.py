@@ -10,6 +10,7 @@ and overlaps no time off and no other appointment's blocked range.
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -86,8 +87,14 @@ def bookable_ranges(
     Overlapping or touching ranges are merged first, so an editor who enters 9-12 twice, or
     9-11 and 10-12, gets one range and no duplicate starts."""
     weekday = day.weekday()
-    working = _merge([(r.starts, r.ends) for r in calendar.working if r.weekday == weekday])
-    opening = _merge([(r.starts, r.ends) for r in clinic_hours if r.weekday == weekday])
+    working = tuple(_merge([(r.starts, r.ends) for r in calendar.working if r.weekday == weekday]))
+    opening = tuple(_merge([(r.starts, r.ends) for r in clinic_hours if r.weekday == weekday]))
+    return _day_ranges(working, opening, day, zone)
+
+
+@lru_cache(maxsize=8192)
+def _day_ranges(working, opening, day: date, zone: ZoneInfo) -> list[Interval]:
+    # Practitioners usually share hours: a search over 20 of them computes each day once.
     return [
         Interval(instant(day, start, zone), instant(day, end, zone))
         for start, end in _merge(list(_intersect(working, opening)))
@@ -119,9 +126,20 @@ class _Busy:
         self.ends = [i.end for i in merged]
 
     def overlaps(self, blocked: Interval) -> bool:
-        # The first busy interval that ends after the blocked range starts is the only candidate.
-        index = bisect_right(self.ends, blocked.start)
-        return index < len(self.intervals) and self.intervals[index].start < blocked.end
+        return self.conflict_end(blocked.start, blocked.end) is not None
+
+    def conflict_end(self, start: datetime, end: datetime) -> datetime | None:
+        """End of the busy interval that overlaps [start, end), or None when it is free."""
+        # The first busy interval that ends after `start` is the only candidate.
+        index = bisect_right(self.ends, start)
+        if index < len(self.intervals) and self.intervals[index].start < end:
+            return self.ends[index]
+        return None
+
+
+def _steps_until(gap: timedelta, step: timedelta) -> int:
+    """Whole steps needed to cover `gap` (rounded up; zero or less when none are)."""
+    return -(-gap // step)
 
 
 def practitioner_slots(
@@ -139,19 +157,29 @@ def practitioner_slots(
     earliest = now.astimezone(UTC) + policy.min_notice
     latest = now.astimezone(UTC) + policy.horizon
     busy = _Busy(calendar.unavailable)
+    after = service.duration + service.buffer_after
     slots: list[Slot] = []
     day = first_day
     while day <= last_day:
         for working in bookable_ranges(calendar, clinic_hours, day, zone):
-            # Candidate starts are aligned to the working range's wall-clock start, one step apart.
-            start = working.start + service.buffer_before
-            while True:
-                blocked = service.blocked(start)
-                if blocked.end > working.end:
+            # Candidate starts are aligned to the working range's wall-clock start, one step
+            # apart. Past a conflict, jump straight to the first aligned start after it.
+            first = working.start + service.buffer_before
+            start = first
+            if start < earliest:
+                start = first + _steps_until(earliest - first, policy.step) * policy.step
+            while start <= latest:
+                blocked_start = start - service.buffer_before
+                blocked_end = start + after
+                if blocked_end > working.end:
                     break
-                if earliest <= start <= latest and not busy.overlaps(blocked):
+                conflict = busy.conflict_end(blocked_start, blocked_end)
+                if conflict is None:
                     slots.append(Slot(start, start + service.duration, calendar.key))
-                start += policy.step
+                    start += policy.step
+                else:
+                    needed = conflict + service.buffer_before
+                    start += max(1, _steps_until(needed - start, policy.step)) * policy.step
         day += timedelta(days=1)
     return slots
 

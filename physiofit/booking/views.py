@@ -5,6 +5,7 @@ import re
 import secrets
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -22,7 +23,6 @@ from .tokens import manage_token, read_manage_token, read_offer_token
 
 ANY = "any"
 IDEMPOTENCY_KEY = re.compile(r"[-A-Za-z0-9_]{1,64}")
-POST_LIMIT = 30  # booking form submissions per visitor in ten minutes
 
 
 def render(request, template: str, context: dict, status: int = 200) -> TemplateResponse:
@@ -162,7 +162,7 @@ def details(request, service_slug, who):
     }
     if request.method == "GET":
         return render(request, "details", {**base, "form": PatientDetailsForm()})
-    if over_limit(request, scope="booking", limit=POST_LIMIT, window_seconds=600):
+    if over_limit(request, scope="booking", limit=settings.BOOKING_RATE_LIMIT, window_seconds=600):
         return message(
             request,
             "Too many attempts",
@@ -200,7 +200,7 @@ def confirm(request, service_slug, who):
     }
     if start_at is None or not form.is_valid():
         return render(request, "details", {**base, "form": form}, status=400)
-    if over_limit(request, scope="booking", limit=POST_LIMIT, window_seconds=600):
+    if over_limit(request, scope="booking", limit=settings.BOOKING_RATE_LIMIT, window_seconds=600):
         return message(
             request,
             "Too many attempts",
@@ -374,7 +374,7 @@ def waitlist(request, service_slug, who):
             }
         )
         return render(request, "waitlist", {**base, "form": form})
-    if over_limit(request, scope="booking", limit=POST_LIMIT, window_seconds=600):
+    if over_limit(request, scope="booking", limit=settings.BOOKING_RATE_LIMIT, window_seconds=600):
         return message(request, "Too many attempts", "Please wait a few minutes.", 429)
     form = WaitlistForm(request.POST)
     if not form.is_valid():

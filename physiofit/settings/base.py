@@ -92,6 +92,8 @@ CACHES = cache_config(os.environ.get("REDIS_URL"), str(VAR_DIR / "cache"))
 # How long an anonymous page may be served from cache at most; the footer's "open now" line
 # shortens this to the next opening or closing time (see physiofit/core/cache.py).
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+# Booking form and API submissions allowed per visitor address in ten minutes.
+BOOKING_RATE_LIMIT = int(os.environ.get("BOOKING_RATE_LIMIT", "30"))
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
