@@ -54,15 +54,28 @@ def build(first_day: date) -> Service:
     site = Site.objects.get(is_default_site=True)
     clinic = ClinicSettings.for_site(site)
     clinic.phone, clinic.email = "(541) 555-0100", "clinic@example.com"
-    clinic.street_address, clinic.locality, clinic.region, clinic.postal_code = "1 Main St", "Bend", "OR", "97701"
+    clinic.street_address, clinic.locality, clinic.region, clinic.postal_code = (
+        "1 Main St",
+        "Bend",
+        "OR",
+        "97701",
+    )
     clinic.save()
     for weekday in range(7):
-        OpeningHours.objects.create(clinic=clinic, weekday=weekday, opens=clock(7), closes=clock(19))
+        OpeningHours.objects.create(
+            clinic=clinic, weekday=weekday, opens=clock(7), closes=clock(19)
+        )
     BookingPolicy.for_site(site)
-    service = Service.objects.create(name="Follow-up", slug="follow-up", duration_minutes=45,
-                                     buffer_after_minutes=15)
-    patient = Patient.objects.create(first_name="B", last_name="Ench", email="b@example.com",
-                                     phone="5415550100", date_of_birth=date(1980, 1, 1))
+    service = Service.objects.create(
+        name="Follow-up", slug="follow-up", duration_minutes=45, buffer_after_minutes=15
+    )
+    patient = Patient.objects.create(
+        first_name="B",
+        last_name="Ench",
+        email="b@example.com",
+        phone="5415550100",
+        date_of_birth=date(1980, 1, 1),
+    )
     appointments = []
     for index in range(PRACTITIONERS):
         practitioner = Practitioner.objects.create(name=f"Therapist {index}", slug=f"t{index}")
@@ -76,11 +89,18 @@ def build(first_day: date) -> Service:
             day = first_day + timedelta(days=offset)
             for slot in range(PER_DAY):  # every hour from 7:00, 45 minutes + 15 buffer
                 start = datetime.combine(day, clock(7 + slot), tzinfo=ZONE)
-                appointments.append(Appointment(
-                    practitioner=practitioner, service=service, patient=patient, start=start,
-                    end=start + timedelta(minutes=45), blocked_start=start,
-                    blocked_end=start + timedelta(minutes=60), reference=new_reference(),
-                ))
+                appointments.append(
+                    Appointment(
+                        practitioner=practitioner,
+                        service=service,
+                        patient=patient,
+                        start=start,
+                        end=start + timedelta(minutes=45),
+                        blocked_start=start,
+                        blocked_end=start + timedelta(minutes=60),
+                        reference=new_reference(),
+                    )
+                )
     Appointment.objects.bulk_create(appointments, batch_size=2000)
     return service
 
@@ -96,18 +116,23 @@ def main() -> None:
     for run in range(RUNS + 3):
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
-            slots = selectors.slot_search(service=service, practitioner=None, first_day=first_day,
-                                          last_day=last_day, now=now)
+            slots = selectors.slot_search(
+                service=service, practitioner=None, first_day=first_day, last_day=last_day, now=now
+            )
             elapsed = (time.perf_counter() - started) * 1000
         if run >= 3:  # the first runs warm caches and connections
             timings.append(elapsed)
             queries, found = len(captured.captured_queries), len(slots)
     timings.sort()
     p95 = timings[int(len(timings) * 0.95) - 1]
-    print(f"database: {connection.vendor}; {PRACTITIONERS} practitioners x {DAYS} days, "
-          f"{PER_DAY} appointments per practitioner-day ({Appointment.objects.count()} in all)")
-    print(f"slot search, any practitioner, {DAYS} days: p50 {statistics.median(timings):.1f} ms, "
-          f"p95 {p95:.1f} ms, {queries} queries, {found} slots ({RUNS} runs)")
+    print(
+        f"database: {connection.vendor}; {PRACTITIONERS} practitioners x {DAYS} days, "
+        f"{PER_DAY} appointments per practitioner-day ({Appointment.objects.count()} in all)"
+    )
+    print(
+        f"slot search, any practitioner, {DAYS} days: p50 {statistics.median(timings):.1f} ms, "
+        f"p95 {p95:.1f} ms, {queries} queries, {found} slots ({RUNS} runs)"
+    )
 
 
 if __name__ == "__main__":

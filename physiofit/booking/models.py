@@ -252,6 +252,9 @@ class BookingPolicy(BaseSiteSetting):
 class Patient(models.Model):
     """One person: matched on email and date of birth, never duplicated by a rebooking."""
 
+    # Patient data and its mail are not content: keep them out of Wagtail's reference index.
+    wagtail_reference_index_ignore = True
+
     first_name = models.CharField(max_length=80)
     last_name = models.CharField(max_length=80)
     email = models.EmailField(max_length=254)
@@ -277,6 +280,9 @@ class Patient(models.Model):
 
 
 class Appointment(models.Model):
+    # Patient data and its mail are not content: keep them out of Wagtail's reference index.
+    wagtail_reference_index_ignore = True
+
     class Status(models.TextChoices):
         HELD = "held", "Held"
         BOOKED = "booked", "Booked"
@@ -346,6 +352,9 @@ def new_reference() -> str:
 class WaitlistEntry(models.Model):
     """A patient's wish for a time when none suited; offered freed times first come, first served."""
 
+    # Patient data and its mail are not content: keep them out of Wagtail's reference index.
+    wagtail_reference_index_ignore = True
+
     class Status(models.TextChoices):
         WAITING = "waiting", "Waiting"
         BOOKED = "booked", "Booked"
@@ -385,6 +394,9 @@ class WaitlistEntry(models.Model):
 
 class Notification(models.Model):
     """One outgoing email about an appointment or a waitlist offer, with its delivery status."""
+
+    # Patient data and its mail are not content: keep them out of Wagtail's reference index.
+    wagtail_reference_index_ignore = True
 
     class Kind(models.TextChoices):
         CONFIRMATION = "confirmation", "Booking confirmation"

@@ -83,7 +83,8 @@ def patient_find_or_create(*, details: PatientDetails) -> Patient:
         date_of_birth=details.date_of_birth,
     )
     try:
-        patient.full_clean()
+        # Uniqueness was just looked up; the database constraint catches a race.
+        patient.full_clean(validate_unique=False)
     except ValidationError as error:
         raise BookingError("invalid_patient", field_errors=error.message_dict) from error
     patient.save()
@@ -242,7 +243,13 @@ def _create(practitioner, service, start, details, source, idempotency_key) -> A
         idempotency_key=idempotency_key or None,
         reference=new_reference(),
     )
-    appointment.full_clean(exclude=["reference", "idempotency_key"])
+    # Field rules only: the related rows are in hand, and uniqueness and overlap are enforced
+    # by the database (each check here would be one more query inside the lock).
+    appointment.full_clean(
+        exclude=["practitioner", "service", "patient"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     appointment.save()
     return appointment
 
@@ -405,9 +412,11 @@ def waitlist_take_offer(
 
 
 def _after_commit(appointment: Appointment, patient_kind: str, staff_kind: str) -> None:
-    from .tasks import queue_notifications
+    from .tasks import notify_appointment
 
-    transaction.on_commit(lambda: queue_notifications(appointment.pk, patient_kind, staff_kind))
+    transaction.on_commit(
+        lambda: notify_appointment.enqueue(appointment.pk, [patient_kind, staff_kind])
+    )
 
 
 def _offer_freed_time(practitioner_id: int, start: datetime, end: datetime) -> None:

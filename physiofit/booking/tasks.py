@@ -23,8 +23,11 @@ def _staff_recipient(appointment: Appointment) -> str:
     return ClinicSettings.for_site(Site.objects.get(is_default_site=True)).email
 
 
-def queue_notifications(appointment_id: int, *kinds: str) -> list[Notification]:
-    """Create one notification row per kind and queue its sending; schedule the reminder."""
+@task()
+def notify_appointment(appointment_id: int, kinds: list[str]) -> int:
+    """Create one notification row per kind and queue its sending; schedule the reminder.
+
+    Runs in the worker, so a booking request only queues this one task after its commit."""
     appointment = Appointment.objects.select_related("patient", "practitioner__user").get(
         pk=appointment_id
     )
@@ -42,7 +45,7 @@ def queue_notifications(appointment_id: int, *kinds: str) -> list[Notification]:
         created.append(notification)
     if Notification.Kind.CONFIRMATION in kinds or Notification.Kind.RESCHEDULED in kinds:
         _schedule_reminder(appointment)
-    return created
+    return len(created)
 
 
 def _schedule_reminder(appointment: Appointment) -> None:

@@ -142,6 +142,8 @@ class OpeningHours(Orderable):
 class AuditEvent(models.Model):
     """Append-only record of a staff read or change of patient data: who, what, when."""
 
+    wagtail_reference_index_ignore = True
+
     class Action(models.TextChoices):
         VIEW = "view", "Viewed"
         CREATE = "create", "Created"
