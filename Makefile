@@ -37,6 +37,8 @@ format: install
 
 bench: install
 	$(PY) bench/http_bench.py
+	$(PY) bench/slot_search.py
+	$(PY) bench/booking_throughput.py
 
 # Re-pin every dependency after changing pyproject.toml ranges.
 lock: install

@@ -15,6 +15,7 @@ import secrets
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import datetime, timedelta
@@ -41,7 +42,7 @@ def environment() -> dict:
         "SECURE_SSL_REDIRECT": "false",
         "EMAIL_URL": "locmem://",
         "BOOKING_RATE_LIMIT": "100000000",
-        "PHYSIOFIT_VAR_DIR": "/tmp/physiofit-bench-var",
+        "PHYSIOFIT_VAR_DIR": tempfile.mkdtemp(prefix="physiofit-bench-"),
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return env
