@@ -6,12 +6,6 @@ register = template.Library()
 
 
 @register.filter
-def in_zone(moment, zone):
-    """An aware datetime in the clinic's zone, for display."""
-    return moment.astimezone(zone) if moment else moment
-
-
-@register.filter
 def clock(moment, zone=None) -> str:
     """9:15 AM, in the clinic's zone."""
     local = moment.astimezone(zone) if zone else moment
@@ -23,3 +17,9 @@ def long_when(moment, zone) -> str:
     """Tuesday, December 1, 2026 at 9:15 AM PST."""
     local = moment.astimezone(zone)
     return f"{local:%A, %B} {local.day}, {local:%Y} at {format_time(local.time())} {local:%Z}"
+
+
+@register.filter
+def local_day(moment, zone) -> str:
+    """YYYY-MM-DD of the clinic's day (Django's |date would convert back to UTC)."""
+    return moment.astimezone(zone).date().isoformat()
