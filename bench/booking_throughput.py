@@ -11,7 +11,6 @@ import http.client
 import json
 import os
 import random
-import secrets
 import statistics
 import subprocess
 import sys
@@ -19,11 +18,11 @@ import tempfile
 import threading
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, build_clinic, free_port, production_env, start_gunicorn
+
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/physiofit_bench"
 )
@@ -33,19 +32,12 @@ ZONE = ZoneInfo("America/Los_Angeles")
 
 
 def environment() -> dict:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "physiofit.settings.production",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": DATABASE_URL,
-        "SECURE_SSL_REDIRECT": "false",
-        "EMAIL_URL": "locmem://",
-        "BOOKING_RATE_LIMIT": "100000000",
-        "PHYSIOFIT_VAR_DIR": tempfile.mkdtemp(prefix="physiofit-bench-"),
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    return env
+    return production_env(
+        tempfile.mkdtemp(prefix="physiofit-bench-"),
+        DATABASE_URL,
+        EMAIL_URL="locmem://",
+        BOOKING_RATE_LIMIT="100000000",
+    )
 
 
 def recreate_database() -> None:
@@ -67,36 +59,14 @@ def setup() -> None:
     from datetime import time as clock
 
     from django.core.management import call_command
-    from wagtail.models import Site
-
-    from physiofit.booking.models import BookingPolicy, Practitioner, Service, WorkingHours
-    from physiofit.core.models import ClinicSettings, OpeningHours
 
     call_command("migrate", verbosity=0)
-    site = Site.objects.get(is_default_site=True)
-    clinic = ClinicSettings.for_site(site)
-    clinic.phone, clinic.email = "(541) 555-0100", "clinic@example.com"
-    clinic.street_address, clinic.locality, clinic.region, clinic.postal_code = (
-        "1 Main St",
-        "Bend",
-        "OR",
-        "97701",
+    build_clinic(
+        opens=clock(0),
+        closes=clock(23, 59),
+        practitioners=PRACTITIONERS,
+        service_fields={"name": "Follow-up", "slug": "follow-up", "duration_minutes": 45},
     )
-    clinic.save()
-    for weekday in range(7):
-        OpeningHours.objects.create(
-            clinic=clinic, weekday=weekday, opens=clock(0), closes=clock(23, 59)
-        )
-    BookingPolicy.for_site(site)
-    service = Service.objects.create(name="Follow-up", slug="follow-up", duration_minutes=45)
-    for index in range(PRACTITIONERS):
-        practitioner = Practitioner.objects.create(name=f"Therapist {index}", slug=f"t{index}")
-        practitioner.services.set([service])
-        practitioner.save()
-        WorkingHours.objects.bulk_create(
-            WorkingHours(practitioner=practitioner, weekday=w, starts=clock(7), ends=clock(19))
-            for w in range(7)
-        )
 
 
 def overlaps() -> int:
@@ -178,29 +148,8 @@ def main() -> None:
     recreate_database()
     env = environment()
     subprocess.run([sys.executable, __file__, "setup"], cwd=ROOT, env=env, check=True)
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "physiofit.wsgi:application",
-            "--workers",
-            str(WORKERS),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--keep-alive",
-            "30",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    port = free_port()
+    server = start_gunicorn(env, port, WORKERS)
     try:
         time.sleep(3)
         result = load(port)

@@ -10,12 +10,15 @@ plus the resident memory of the single web worker afterwards.
     PAGE_CACHE_SECONDS=0 make bench  # the same pages rendered on every request
 """
 
+# ruff: noqa: I001 (locust must be imported first: it patches sockets with gevent)
+from locust import FastHttpUser, constant, task
+from locust.env import Environment
+
 import json
 import os
 import platform
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,19 +28,11 @@ from pathlib import Path
 
 import gevent
 import psutil
-from locust import FastHttpUser, constant, task  # first: locust patches sockets with gevent
-from locust.env import Environment
+from common import ROOT, free_port, production_env, start_gunicorn
 
-ROOT = Path(__file__).resolve().parent.parent
 USERS = int(os.environ.get("BENCH_USERS", "20"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 RESULTS = ROOT / "bench" / "results"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def manage(env: dict, *args: str) -> None:
@@ -112,36 +107,13 @@ def machine() -> dict:
 def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="physiofit-bench-"))
     port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "physiofit.settings.production",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite3",
-        "PHYSIOFIT_VAR_DIR": str(workdir),
-        "SECURE_SSL_REDIRECT": "false",
-        "DEMO_PASSWORD": secrets.token_urlsafe(16),
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env = production_env(
+        str(workdir), f"sqlite:///{workdir}/bench.sqlite3", DEMO_PASSWORD=secrets.token_urlsafe(16)
+    )
     manage(env, "migrate", "--noinput")
     manage(env, "load_demo")
     manage(env, "collectstatic", "--noinput")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "physiofit.wsgi:application",
-            "--workers",
-            "1",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server = start_gunicorn(env, port, workers=1)
     host = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(host + "/")

@@ -29,45 +29,29 @@ import django  # noqa: E402
 
 django.setup()
 
+from common import build_clinic  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from wagtail.models import Site  # noqa: E402
 
 from physiofit.booking import selectors  # noqa: E402
-from physiofit.booking.models import (  # noqa: E402
-    Appointment,
-    BookingPolicy,
-    Patient,
-    Practitioner,
-    Service,
-    WorkingHours,
-    new_reference,
-)
-from physiofit.core.models import ClinicSettings, OpeningHours  # noqa: E402
+from physiofit.booking.models import Appointment, Patient, Service, new_reference  # noqa: E402
 
 PRACTITIONERS, DAYS, PER_DAY, RUNS = 20, 30, 10, 60
 ZONE = ZoneInfo("America/Los_Angeles")
 
 
 def build(first_day: date) -> Service:
-    site = Site.objects.get(is_default_site=True)
-    clinic = ClinicSettings.for_site(site)
-    clinic.phone, clinic.email = "(541) 555-0100", "clinic@example.com"
-    clinic.street_address, clinic.locality, clinic.region, clinic.postal_code = (
-        "1 Main St",
-        "Bend",
-        "OR",
-        "97701",
-    )
-    clinic.save()
-    for weekday in range(7):
-        OpeningHours.objects.create(
-            clinic=clinic, weekday=weekday, opens=clock(7), closes=clock(19)
-        )
-    BookingPolicy.for_site(site)
-    service = Service.objects.create(
-        name="Follow-up", slug="follow-up", duration_minutes=45, buffer_after_minutes=15
+    service, practitioners = build_clinic(
+        opens=clock(7),
+        closes=clock(19),
+        practitioners=PRACTITIONERS,
+        service_fields={
+            "name": "Follow-up",
+            "slug": "follow-up",
+            "duration_minutes": 45,
+            "buffer_after_minutes": 15,
+        },
     )
     patient = Patient.objects.create(
         first_name="B",
@@ -77,14 +61,7 @@ def build(first_day: date) -> Service:
         date_of_birth=date(1980, 1, 1),
     )
     appointments = []
-    for index in range(PRACTITIONERS):
-        practitioner = Practitioner.objects.create(name=f"Therapist {index}", slug=f"t{index}")
-        practitioner.services.set([service])
-        practitioner.save()
-        WorkingHours.objects.bulk_create(
-            WorkingHours(practitioner=practitioner, weekday=w, starts=clock(7), ends=clock(19))
-            for w in range(7)
-        )
+    for practitioner in practitioners:
         for offset in range(DAYS):
             day = first_day + timedelta(days=offset)
             for slot in range(PER_DAY):  # every hour from 7:00, 45 minutes + 15 buffer
