@@ -1,7 +1,7 @@
 from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.views.generic import InspectView
+from wagtail.admin.views.generic import EditView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
@@ -45,6 +45,26 @@ class AuditedInspectView(InspectView):
         return context
 
 
+class AuditedEditView(EditView):
+    """Opening a patient-data edit form is a view; saving it is a change: both are logged."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.request.method == "GET":
+            audit(user=self.request.user, action=AuditEvent.Action.VIEW, obj=self.object)
+        return context
+
+    def save_instance(self):
+        instance = super().save_instance()
+        audit(
+            user=self.request.user,
+            action=AuditEvent.Action.CHANGE,
+            obj=instance,
+            summary="edited in the admin",
+        )
+        return instance
+
+
 register_permission_policy(
     AuditEvent, DeniedActionsPolicy(AuditEvent, denied={"add", "change", "delete", "copy"})
 )
@@ -64,6 +84,7 @@ class PatientViewSet(ModelViewSet):
     form_fields = ["first_name", "last_name", "email", "phone", "date_of_birth"]
 
     inspect_view_class = AuditedInspectView
+    edit_view_class = AuditedEditView
 
 
 class WaitlistViewSet(ModelViewSet):
@@ -76,6 +97,7 @@ class WaitlistViewSet(ModelViewSet):
     list_display = ["service", "practitioner", "first_day", "last_day", "status", "created_at"]
     list_filter = ["status"]
     form_fields = ["status"]
+    edit_view_class = AuditedEditView
 
 
 class NotificationViewSet(ModelViewSet):
@@ -89,6 +111,8 @@ class NotificationViewSet(ModelViewSet):
     list_display = ["kind", "status", "attempts", "created_at"]
     list_filter = ["status", "kind"]
     form_fields = ["status"]
+    inspect_view_class = AuditedInspectView
+    edit_view_class = AuditedEditView
 
 
 class AuditEventViewSet(ModelViewSet):

@@ -183,3 +183,24 @@ def test_staff_are_notified_without_patient_names(booking, django_capture_on_com
     assert "Patient" not in staff_mail[0].body
     assert "Sam" not in staff_mail[0].body
     assert "/admin/calendar/appointment/" in staff_mail[0].body
+
+
+def test_editing_a_patient_in_the_admin_is_audited(client, admin_user, appointment):
+    client.force_login(admin_user)
+    url = f"/admin/patients/edit/{appointment.patient_id}/"
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {
+            "first_name": "Samuel",
+            "last_name": "Patient",
+            "email": "sam@example.com",
+            "phone": "541 555 0100",
+            "date_of_birth": "1980-05-06",
+        },
+    )
+    assert response.status_code == 302
+    actions = sorted(
+        AuditEvent.objects.filter(object_type="booking.patient").values_list("action", flat=True)
+    )
+    assert actions == ["change", "view"]
