@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -181,35 +182,20 @@ def test_any_practitioner_merges_starts_in_practitioner_order():
     ]
 
 
-def test_is_bookable_agrees_with_the_search():
-    cal = calendar()
-    assert is_bookable(
-        start=local(MONDAY, 9, 15),
-        calendar=cal,
+@pytest.mark.parametrize(
+    ("hour", "minute", "bookable"), [(9, 15, True), (9, 10, False), (11, 15, False)]
+)
+def test_is_bookable_agrees_with_the_search(hour, minute, bookable):
+    found = is_bookable(
+        start=local(MONDAY, hour, minute),
+        calendar=calendar(),
         clinic_hours=CLINIC,
         service=HOUR,
         policy=NO_NOTICE,
         now=NOW,
         zone=BEND,
     )
-    assert not is_bookable(
-        start=local(MONDAY, 9, 10),
-        calendar=cal,
-        clinic_hours=CLINIC,
-        service=HOUR,
-        policy=NO_NOTICE,
-        now=NOW,
-        zone=BEND,
-    )
-    assert not is_bookable(
-        start=local(MONDAY, 11, 15),
-        calendar=cal,
-        clinic_hours=CLINIC,
-        service=HOUR,
-        policy=NO_NOTICE,
-        now=NOW,
-        zone=BEND,
-    )
+    assert found is bookable
 
 
 # --- properties -----------------------------------------------------------------------------
