@@ -35,6 +35,37 @@ def message(request, title: str, text: str, status: int) -> TemplateResponse:
     return render(request, "message", {"title": title, "text": text}, status=status)
 
 
+def _rate_limited(request) -> TemplateResponse | None:
+    if over_limit(request, scope="booking", limit=settings.BOOKING_RATE_LIMIT, window_seconds=600):
+        return message(
+            request,
+            "Too many attempts",
+            "Please wait a few minutes, or call the clinic to book.",
+            429,
+        )
+    return None
+
+
+def _no_time(request) -> TemplateResponse:
+    return message(
+        request,
+        "Choose a time first",
+        "That link does not name a valid time. Please pick a time from the week view.",
+        400,
+    )
+
+
+def _chosen(service, practitioner, who, start_at, context) -> dict:
+    """What the details, review and confirm pages show of the chosen visit."""
+    return {
+        "service": service,
+        "practitioner": practitioner,
+        "who": who,
+        "start": start_at,
+        "zone": context.zone,
+    }
+
+
 def _service(slug: str) -> Service:
     return get_object_or_404(selectors.bookable_services(), slug=slug)
 
@@ -146,29 +177,13 @@ def details(request, service_slug, who):
     source = request.POST if request.method == "POST" else request.GET
     start_at = _parse_start(source.get("start"))
     if start_at is None:
-        return message(
-            request,
-            "Choose a time first",
-            "That link does not name a valid time. Please pick a time from the week view.",
-            400,
-        )
+        return _no_time(request)
     context = selectors.booking_context()
-    base = {
-        "service": service,
-        "practitioner": practitioner,
-        "who": who,
-        "start": start_at,
-        "zone": context.zone,
-    }
+    base = _chosen(service, practitioner, who, start_at, context)
     if request.method == "GET":
         return render(request, "details", {**base, "form": PatientDetailsForm()})
-    if over_limit(request, scope="booking", limit=settings.BOOKING_RATE_LIMIT, window_seconds=600):
-        return message(
-            request,
-            "Too many attempts",
-            "Please wait a few minutes, or call the clinic to book.",
-            429,
-        )
+    if refusal := _rate_limited(request):
+        return refusal
     form = PatientDetailsForm(request.POST)
     if not form.is_valid():
         return render(request, "details", {**base, "form": form}, status=400)
@@ -189,24 +204,15 @@ def confirm(request, service_slug, who):
     service = _service(service_slug)
     practitioner = _who(service, who)
     start_at = _parse_start(request.POST.get("start"))
+    if start_at is None:
+        return _no_time(request)
     form = PatientDetailsForm(request.POST)
     context = selectors.booking_context()
-    base = {
-        "service": service,
-        "practitioner": practitioner,
-        "who": who,
-        "start": start_at,
-        "zone": context.zone,
-    }
-    if start_at is None or not form.is_valid():
+    base = _chosen(service, practitioner, who, start_at, context)
+    if not form.is_valid():
         return render(request, "details", {**base, "form": form}, status=400)
-    if over_limit(request, scope="booking", limit=settings.BOOKING_RATE_LIMIT, window_seconds=600):
-        return message(
-            request,
-            "Too many attempts",
-            "Please wait a few minutes, or call the clinic to book.",
-            429,
-        )
+    if refusal := _rate_limited(request):
+        return refusal
     key = request.POST.get("idempotency_key", "")
     key = key if IDEMPOTENCY_KEY.fullmatch(key) else None
     try:
@@ -374,8 +380,8 @@ def waitlist(request, service_slug, who):
             }
         )
         return render(request, "waitlist", {**base, "form": form})
-    if over_limit(request, scope="booking", limit=settings.BOOKING_RATE_LIMIT, window_seconds=600):
-        return message(request, "Too many attempts", "Please wait a few minutes.", 429)
+    if refusal := _rate_limited(request):
+        return refusal
     form = WaitlistForm(request.POST)
     if not form.is_valid():
         return render(request, "waitlist", {**base, "form": form}, status=400)

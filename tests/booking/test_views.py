@@ -105,6 +105,14 @@ def test_malformed_times_get_a_400(booking, client, start):
     assert "Choose a time first" in response.content.decode()
 
 
+@pytest.mark.parametrize("start", ["", "garbage", "2026-11-30T10:00:00"])
+def test_confirm_without_a_valid_time_gets_a_400_and_stores_nothing(booking, client, start):
+    response = client.post("/book/initial-evaluation/alex/confirm/", {**PATIENT, "start": start})
+    assert response.status_code == 400
+    assert "Choose a time first" in response.content.decode()
+    assert Appointment.objects.count() == Patient.objects.count() == 0
+
+
 def test_unknown_service_or_practitioner_is_404(booking, client):
     assert client.get("/book/no-such-service/").status_code == 404
     assert client.get("/book/initial-evaluation/no-such-person/").status_code == 404
