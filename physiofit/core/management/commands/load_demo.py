@@ -74,11 +74,13 @@ class Command(BaseCommand):
         root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root")
         home = HomePage.objects.first()
         if home is None:
-            placeholder = root.get_children().filter(slug=demo.HOME["slug"]).first()
-            if placeholder is not None:
-                # Wagtail's own "Welcome" page holds the slug; it has no content of ours.
-                placeholder.slug = "wagtail-welcome"
-                placeholder.save(update_fields=["slug"])
+            # Wagtail's own "Welcome" page (a plain Page) holds the slug and has no content of
+            # ours. Deleting it also deletes the default Site that points at it; one is made
+            # again below. Deleting outright, not renaming first, queues no index updates
+            # for a page that is about to vanish.
+            for placeholder in root.get_children().exact_type(Page).filter(slug=demo.HOME["slug"]):
+                placeholder.delete()
+            site = Site.objects.filter(is_default_site=True).first()
             home = HomePage(**demo.HOME)
             root.add_child(instance=home)
             home.save_revision().publish()
@@ -87,8 +89,6 @@ class Command(BaseCommand):
         site.root_page = home
         site.site_name = demo.CLINIC["name"]
         site.save()
-        for stale in root.get_children().exclude(pk=home.pk).filter(slug="wagtail-welcome"):
-            stale.delete()
         self.stdout.write("Home page ready.")
         return home
 
