@@ -15,6 +15,8 @@ urlpatterns = [
     path("search/", website_views.search, name="search"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", website_views.robots_txt, name="robots_txt"),
+    # Before booking: "book/<service>/screening/" would otherwise match its practitioner step.
+    path("", include("physiofit.intake.urls")),
     path("", include("physiofit.booking.urls")),
 ]
 

@@ -10,8 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import ValidationError as NinjaValidationError
+from pydantic import StrictBool
 
 from physiofit.core.ratelimit import over_limit
+from physiofit.intake import services as intake_services
+from physiofit.intake import triage
 
 from . import selectors, services
 from .forms import PatientDetailsForm
@@ -78,6 +81,22 @@ class AppointmentIn(Schema):
     practitioner: str | None = Field(default=None, pattern=SLUG)
     start: datetime
     patient: PatientIn
+    screening: dict[str, StrictBool] | None = Field(
+        default=None,
+        description="Red-flag answers, question key to true/false (GET /screening/questions). "
+        "Required for new-patient services.",
+    )
+
+
+class ScreeningOut(Schema):
+    tier: str
+    title: str
+    message: str
+
+
+class QuestionOut(Schema):
+    key: str
+    text: str
 
 
 class AppointmentOut(Schema):
@@ -87,6 +106,7 @@ class AppointmentOut(Schema):
     end: datetime
     practitioner: str
     manage_url: str
+    screening: ScreeningOut | None
 
 
 class TakenOut(ErrorOut):
@@ -204,7 +224,7 @@ def list_slots(
         400: ErrorOut,
         404: ErrorOut,
         409: TakenOut,
-        422: InvalidOut,
+        422: InvalidOut | ErrorOut,
         429: ErrorOut,
     },
 )
@@ -263,9 +283,30 @@ def create_appointment(request: HttpRequest, payload: AppointmentIn):
                 "message": "Idempotency-Key must be 1 to 64 letters, digits or - _ . :",
             },
         )
+    screening = None
+    if payload.screening is not None or intake_services.needs_screening(service):
+        missing = [k for k in triage.red_flags().keys if k not in (payload.screening or {})]
+        if missing:
+            return Status(
+                422,
+                {
+                    "error": "invalid",
+                    "message": "Answer every screening question (GET /api/v1/screening/questions).",
+                    "fields": {f"screening.{key}": ["This answer is required."] for key in missing},
+                },
+            )
+        try:
+            screening = intake_services.screening_record(
+                answers=payload.screening, service=service, channel="api"
+            )
+        except intake_services.IntakeError as error:
+            return Status(422, {"error": error.code, "message": error.message})
+        if screening.tier == "emergency":
+            return Status(422, {"error": "seek_emergency_care", "message": error_text("emergency")})
     context = selectors.booking_context()
     try:
-        appointment = services.appointment_book(
+        appointment = intake_services.appointment_book_screened(
+            screening=screening,
             service=service,
             practitioner=practitioner,
             start=payload.start,
@@ -296,5 +337,21 @@ def create_appointment(request: HttpRequest, payload: AppointmentIn):
             "manage_url": request.build_absolute_uri(
                 reverse("booking:manage", args=[manage_token(appointment.pk)])
             ),
+            "screening": screening
+            and {
+                "tier": screening.tier,
+                "title": triage.red_flags().messages[screening.tier]["title"],
+                "message": error_text(screening.tier),
+            },
         },
     )
+
+
+def error_text(tier: str) -> str:
+    return triage.red_flags().messages[tier]["text"]
+
+
+@api.get("/screening/questions", response=list[QuestionOut])
+def screening_questions(request: HttpRequest):
+    """The red-flag questions to answer (true/false each) when booking a new-patient service."""
+    return [{"key": q.key, "text": q.text} for q in triage.red_flags().questions]

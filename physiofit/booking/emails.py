@@ -13,7 +13,7 @@ from wagtail.models import Site
 from physiofit.core.models import ClinicSettings
 
 from . import ical
-from .models import Notification
+from .models import Notification, Service
 from .tokens import manage_token, offer_token
 
 SUBJECTS = {
@@ -25,6 +25,7 @@ SUBJECTS = {
     Notification.Kind.STAFF_NEW: "New booking {reference}: {when}",
     Notification.Kind.STAFF_CHANGED: "Booking moved {reference}: {when}",
     Notification.Kind.STAFF_CANCELLED: "Booking cancelled {reference}: {when}",
+    Notification.Kind.STAFF_REVIEW: "Clinician review needed {reference}: {when}",
 }
 
 
@@ -59,9 +60,13 @@ def build(notification: Notification) -> EmailMultiAlternatives:
     else:
         when = format_when(appointment.start, clinic)
         reference = appointment.reference
+        token = manage_token(appointment.pk)
         context.update(
             when=when,
-            manage_url=public_url(reverse("booking:manage", args=[manage_token(appointment.pk)])),
+            manage_url=public_url(reverse("booking:manage", args=[token])),
+            intake_url=public_url(reverse("intake:intake", args=[token]))
+            if appointment.service.audience == Service.Audience.NEW
+            else "",
             admin_url=public_url(reverse("booking_calendar:appointment", args=[appointment.pk])),
         )
     template = "booking/email/" + (

@@ -407,6 +407,7 @@ class Notification(models.Model):
         STAFF_NEW = "staff_new", "Staff: new booking"
         STAFF_CHANGED = "staff_changed", "Staff: booking changed"
         STAFF_CANCELLED = "staff_cancelled", "Staff: booking cancelled"
+        STAFF_REVIEW = "staff_review", "Staff: clinician review needed"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

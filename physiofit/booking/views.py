@@ -15,6 +15,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from physiofit.core.models import ClinicSettings
 from physiofit.core.ratelimit import over_limit
+from physiofit.intake import selectors as intake_selectors
+from physiofit.intake import services as intake_services
+from physiofit.intake.gate import forget_screening, outcome_page, screening_gate, session_screening
 
 from . import ical, selectors, services
 from .forms import PatientDetailsForm, WaitlistForm
@@ -117,6 +120,8 @@ def start(request):
 
 def choose_practitioner(request, service_slug):
     service = _service(service_slug)
+    if gate := screening_gate(request, service):
+        return gate
     return render(
         request,
         "practitioner",
@@ -131,6 +136,8 @@ def choose_practitioner(request, service_slug):
 def week(request, service_slug, who):
     service = _service(service_slug)
     practitioner = _who(service, who)
+    if gate := screening_gate(request, service):
+        return gate
     context = selectors.booking_context()
     now = timezone.now()
     today = now.astimezone(context.zone).date()
@@ -174,6 +181,8 @@ def details(request, service_slug, who):
     """GET: the details form for a chosen time. POST: validate, then show the review."""
     service = _service(service_slug)
     practitioner = _who(service, who)
+    if gate := screening_gate(request, service):
+        return gate
     source = request.POST if request.method == "POST" else request.GET
     start_at = _parse_start(source.get("start"))
     if start_at is None:
@@ -216,7 +225,8 @@ def confirm(request, service_slug, who):
     key = request.POST.get("idempotency_key", "")
     key = key if IDEMPOTENCY_KEY.fullmatch(key) else None
     try:
-        appointment = services.appointment_book(
+        appointment = intake_services.appointment_book_screened(
+            screening=session_screening(request, service),
             service=service,
             practitioner=practitioner,
             start=start_at,
@@ -224,9 +234,14 @@ def confirm(request, service_slug, who):
             idempotency_key=key and f"web-{key}",
             context=context,
         )
+    except intake_services.IntakeError as error:
+        if error.code == "seek_emergency_care":
+            return outcome_page(request, service, "emergency", (), status=403)
+        return HttpResponseRedirect(reverse("intake:screening", args=[service.slug]))
     except services.BookingError as error:
         status = 409 if error.code == "slot_taken" else 400
         return render(request, "taken", {**base, "error": error}, status=status)
+    forget_screening(request, service)
     return HttpResponseRedirect(
         reverse("booking:manage", args=[manage_token(appointment.pk)]) + "?booked=1"
     )
@@ -276,6 +291,7 @@ def manage(request, token):
             "changeable": changeable,
             "cutoff_hours": context.policy.cancel_cutoff_hours,
             "booked": request.GET.get("booked") == "1",
+            "intake": intake_selectors.intake_state(appointment=appointment),
             "changed": request.GET.get("changed"),
         },
     )
@@ -367,6 +383,8 @@ def manage_reschedule(request, token):
 def waitlist(request, service_slug, who):
     service = _service(service_slug)
     practitioner = _who(service, who)
+    if gate := screening_gate(request, service):
+        return gate
     base = {"service": service, "practitioner": practitioner, "who": who}
     if request.method == "GET":
         today = timezone.localdate()

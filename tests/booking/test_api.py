@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from physiofit.booking.models import Appointment
+from physiofit.intake.triage import red_flags
 
 from .conftest import NOW, bend
 
@@ -42,6 +43,7 @@ def body(**changes):
         "practitioner": "alex",
         "start": START.isoformat(),
         "patient": PATIENT,
+        "screening": dict.fromkeys(red_flags().keys, False),
         **changes,
     }
 

@@ -9,6 +9,7 @@ from icalendar import Calendar
 
 from physiofit.booking.models import Appointment, Patient
 from physiofit.booking.tokens import manage_token
+from physiofit.intake.triage import red_flags
 
 from .conftest import NOW, bend
 
@@ -28,7 +29,22 @@ def frozen_now():
         yield
 
 
+@pytest.fixture(autouse=True)
+def screened(request, client):
+    """New-patient visits need the red-flag questions answered first: answer them all "no"."""
+    if "booking" in request.fixturenames:
+        request.getfixturevalue("booking")
+        screen(client)
+
+
+def screen(client, **yes):
+    answers = {key: "yes" if yes.get(key) else "no" for key in red_flags().keys}
+    return client.post("/book/initial-evaluation/screening/", answers)
+
+
 def confirm(client, key="key-1", start=START, who="alex", **changes):
+    if key != "key-1" or changes:
+        screen(client)  # each new booking answers the questions again
     return client.post(
         f"/book/initial-evaluation/{who}/confirm/",
         {**PATIENT, **changes, "start": start.isoformat(), "idempotency_key": key},

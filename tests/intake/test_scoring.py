@@ -42,8 +42,18 @@ def test_odi_two_statements_marked_counts_the_higher():
 
 @pytest.mark.parametrize(
     ("total", "band"),
-    [(0, "minimal"), (10, "minimal"), (11, "moderate"), (20, "moderate"), (21, "severe"),
-     (30, "severe"), (31, "crippled"), (40, "crippled"), (41, "bed-bound"), (50, "bed-bound")],
+    [
+        (0, "minimal"),
+        (10, "minimal"),
+        (11, "moderate"),
+        (20, "moderate"),
+        (21, "severe"),
+        (30, "severe"),
+        (31, "crippled"),
+        (40, "crippled"),
+        (41, "bed-bound"),
+        (50, "bed-bound"),
+    ],
 )
 def test_odi_band_boundaries(total, band):
     sections = [5] * (total // 5) + [total % 5] + [0] * 10
@@ -111,8 +121,10 @@ def test_start_back_high_when_psychosocial_four_or_more():
 
 def test_start_back_item_nine_counts_only_for_very_much_and_extremely():
     items = [False] * 8
-    scores = [start_back(items, answer).total for answer in
-              ("not at all", "slightly", "moderately", "very much", "extremely")]
+    scores = [
+        start_back(items, answer).total
+        for answer in ("not at all", "slightly", "moderately", "very much", "extremely")
+    ]
     assert scores == [0, 0, 0, 1, 1]
 
 
@@ -130,8 +142,10 @@ def test_start_back_refuses_malformed(items, bother):
         start_back(items, bother)
 
 
-@given(st.lists(st.booleans(), min_size=8, max_size=8),
-       st.sampled_from(["not at all", "slightly", "moderately", "very much", "extremely"]))
+@given(
+    st.lists(st.booleans(), min_size=8, max_size=8),
+    st.sampled_from(["not at all", "slightly", "moderately", "very much", "extremely"]),
+)
 def test_start_back_ranges(items, bother):
     result = start_back(items, bother)
     assert 0 <= result.psychosocial <= 5
@@ -144,8 +158,15 @@ def test_start_back_ranges(items, bother):
 
 @pytest.mark.parametrize(
     ("value", "band"),
-    [(0, "none"), (1, "mild"), (3, "mild"), (4, "moderate"), (6, "moderate"), (7, "severe"),
-     (10, "severe")],
+    [
+        (0, "none"),
+        (1, "mild"),
+        (3, "mild"),
+        (4, "moderate"),
+        (6, "moderate"),
+        (7, "severe"),
+        (10, "severe"),
+    ],
 )
 def test_nprs_bands(value, band):
     assert nprs(value).band == band

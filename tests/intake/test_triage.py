@@ -17,8 +17,8 @@ def test_no_yes_answers_is_clear():
 
 
 @pytest.mark.parametrize(
-    "key", ["bladder_bowel", "saddle_numbness", "both_legs", "leg_weakness", "walking",
-            "major_trauma"],
+    "key",
+    ["bladder_bowel", "saddle_numbness", "both_legs", "leg_weakness", "walking", "major_trauma"],
 )
 def test_each_emergency_sign_alone_is_an_emergency(key):
     result = screen({key: True})
@@ -27,8 +27,8 @@ def test_each_emergency_sign_alone_is_an_emergency(key):
 
 
 @pytest.mark.parametrize(
-    "key", ["fever_unwell", "immune", "cancer_history", "weight_loss", "fragility_fall",
-            "night_pain"],
+    "key",
+    ["fever_unwell", "immune", "cancer_history", "weight_loss", "fragility_fall", "night_pain"],
 )
 def test_same_day_signs(key):
     result = screen({key: True})
@@ -89,8 +89,14 @@ TODAY = date(2026, 11, 25)
 
 @pytest.mark.parametrize(
     ("days", "expected"),
-    [(0, "acute"), (27, "acute"), (28, "subacute"), (84, "subacute"), (85, "chronic"),
-     (400, "chronic")],
+    [
+        (0, "acute"),
+        (27, "acute"),
+        (28, "subacute"),
+        (84, "subacute"),
+        (85, "chronic"),
+        (400, "chronic"),
+    ],
 )
 def test_duration_class_boundaries(days, expected):
     assert duration_class(TODAY - timedelta(days=days), TODAY) == expected

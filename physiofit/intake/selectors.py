@@ -1,0 +1,161 @@
+"""Reads for intake: a patient's outcome series with change from baseline, the portal
+overview, and what the therapist sees on an appointment."""
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from django.utils import timezone
+
+from physiofit.booking.models import Appointment, Patient
+
+from . import instruments, scoring
+from .models import Questionnaire, Screening
+
+# The intake questionnaire carries a pain rating and a PSFS; they count as those measures.
+FROM_INTAKE = {
+    "nprs": ("pain_now", "{value:.0f} of 10"),
+    "psfs": ("psfs_mean", "{value:.1f} of 10"),
+}
+
+
+@dataclass(frozen=True)
+class Point:
+    at: datetime
+    value: float
+    display: str
+    band: str
+    label: str
+    change: scoring.Change | None = None
+
+
+@dataclass
+class Series:
+    instrument: instruments.Instrument
+    points: list[Point] = field(default_factory=list)
+
+    @property
+    def baseline(self) -> Point:
+        return self.points[0]
+
+    @property
+    def latest(self) -> Point:
+        return self.points[-1]
+
+    @property
+    def mcid(self) -> tuple | None:
+        return scoring.MCID.get(self.instrument.code)
+
+
+def _points(questionnaires) -> dict[str, list[Point]]:
+    found: dict[str, list[Point]] = {}
+    for q in questionnaires:
+        if q.instrument == "intake":
+            for code, (key, display) in FROM_INTAKE.items():
+                if key in q.score:
+                    value = float(q.score[key])
+                    found.setdefault(code, []).append(
+                        Point(q.submitted_at, value, display.format(value=value), "", "Intake")
+                    )
+            continue
+        found.setdefault(q.instrument, []).append(
+            Point(
+                q.submitted_at,
+                float(q.score["value"]),
+                q.score.get("display", ""),
+                q.score.get("band", ""),
+                q.label,
+            )
+        )
+    return found
+
+
+def outcome_series(*, patient: Patient) -> list[Series]:
+    """Each measure the patient has answered, oldest first, with change from the first
+    (baseline) answer and whether it reaches the minimal clinically important difference."""
+    submitted = Questionnaire.objects.filter(
+        patient=patient, status=Questionnaire.Status.SUBMITTED
+    ).order_by("submitted_at", "pk")
+    definitions = instruments.definitions()
+    series = []
+    for code, points in _points(submitted).items():
+        if code not in definitions:
+            continue
+        if code in scoring.MCID:
+            baseline = points[0].value
+            points = [points[0]] + [
+                replace(p, change=scoring.change(code, baseline, p.value)) for p in points[1:]
+            ]
+        series.append(Series(instrument=definitions[code], points=points))
+    series.sort(key=lambda s: s.instrument.name)
+    return series
+
+
+def portal_overview(*, patient: Patient) -> dict:
+    questionnaires = list(
+        Questionnaire.objects.filter(patient=patient)
+        .exclude(status=Questionnaire.Status.WITHDRAWN)
+        .exclude(instrument="intake")
+        .order_by("-created_at")
+    )
+    names = {code: i.name for code, i in instruments.definitions().items()}
+    for q in questionnaires:
+        q.instrument_name = names.get(q.instrument, q.instrument)
+    upcoming = (
+        Appointment.objects.filter(
+            patient=patient, status=Appointment.Status.BOOKED, start__gte=timezone.now()
+        )
+        .select_related("service", "practitioner")
+        .order_by("start")
+    )
+    return {
+        "open": [q for q in questionnaires if q.is_open],
+        "done": [q for q in questionnaires if not q.is_open],
+        "upcoming": upcoming,
+        "series": outcome_series(patient=patient),
+    }
+
+
+def appointment_clinical(*, appointment: Appointment) -> dict:
+    """Screening and intake for the therapist, before the visit."""
+    screening = Screening.objects.filter(appointment=appointment).first()
+    intake = Questionnaire.objects.filter(appointment=appointment, instrument="intake").first()
+    return {
+        "screening": screening,
+        "intake": intake,
+        "intake_rows": intake_rows(intake) if intake else [],
+    }
+
+
+def intake_rows(questionnaire: Questionnaire) -> list[tuple[str, str]]:
+    """The intake answers as (question, answer) rows in the order they were asked."""
+    instrument = instruments.get(questionnaire.instrument)
+    rows = []
+    for item in instrument.items:
+        value = questionnaire.answers.get(item.key)
+        if value in (None, "", []):
+            continue
+        labels = {str(o.value): o.label or str(o.value) for o in item.options}
+        if item.kind == "multi":
+            shown = ", ".join(labels.get(str(v), str(v)) for v in value)
+        elif item.kind == "choice":
+            shown = labels.get(str(value), str(value))
+        elif item.kind == "activities":
+            shown = "; ".join(f"{row['activity']}: {row['rating']}/10" for row in value)
+        elif item.kind == "scale":
+            shown = f"{value} of {item.max}"
+        else:
+            shown = str(value)
+        rows.append((item.text or item.key, shown))
+    return rows
+
+
+def intake_state(*, appointment: Appointment) -> str | None:
+    """For the manage page: None when no intake is asked for this visit, else its status."""
+    if appointment.service.audience != "new" or appointment.status != Appointment.Status.BOOKED:
+        return None
+    status = (
+        Questionnaire.objects.filter(appointment=appointment, instrument="intake")
+        .values_list("status", flat=True)
+        .first()
+    )
+    return status or Questionnaire.Status.SENT

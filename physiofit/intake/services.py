@@ -1,0 +1,323 @@
+"""Writes for screening, questionnaires, measure schedules, licensed wording and portal links.
+
+Each use case is one transaction; emails are queued after the commit. Rules (tiers, scores)
+come from the pure modules `triage`, `scoring` and `instruments`.
+"""
+
+import hashlib
+import secrets
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from physiofit.booking import services as booking
+from physiofit.booking.models import Appointment, Notification, Patient, Service
+
+from . import instruments, triage
+from .models import InstrumentWording, MeasureSchedule, PortalLink, Questionnaire, Screening
+
+PORTAL_LINK_LIFETIME = timedelta(days=7)
+
+
+class IntakeError(Exception):
+    """A screening, questionnaire or portal rule was broken; `message` is for the reader."""
+
+    messages = {
+        "seek_emergency_care": triage.red_flags().messages["emergency"]["text"],
+        "screening_required": (
+            "Please answer the health questions before choosing a time for a first visit."
+        ),
+        "invalid_screening": "Please answer every health question with yes or no.",
+        "not_open": "This questionnaire has already been submitted, so it cannot be changed.",
+        "incomplete": "Some questions still need an answer: {detail}",
+        "wording_missing": (
+            "The {name} cannot be sent until the clinic imports its licensed wording."
+        ),
+        "not_a_measure": "The {name} is not an outcome measure.",
+        "link_invalid": "This sign-in link is not valid. Please ask for a new one.",
+        "link_used": "This sign-in link has already been used. Please ask for a new one.",
+        "link_expired": "This sign-in link has expired. Please ask for a new one.",
+        "invalid_wording": "The wording file does not fit the {name}: {detail}",
+    }
+
+    def __init__(self, code: str, **params):
+        self.code = code
+        self.message = self.messages[code].format(**params)
+        super().__init__(self.message)
+
+
+def screening_record(*, answers: dict, service: Service | None, channel: str = "web") -> Screening:
+    """Apply the red-flag rules to `answers` and keep the result (an emergency included, so
+    staff see it), with no patient attached yet."""
+    try:
+        result = triage.screen(answers)
+    except ValueError as error:
+        raise IntakeError("invalid_screening") from error
+    screening = Screening(
+        service=service,
+        tier=result.tier,
+        reasons=list(result.reasons),
+        answers={key: bool(value) for key, value in answers.items()},
+        channel=channel,
+        review=Screening.Review.PENDING
+        if result.tier == "same_day"
+        else Screening.Review.NOT_NEEDED,
+    )
+    screening.full_clean()
+    screening.save()
+    return screening
+
+
+def needs_screening(service: Service) -> bool:
+    return service.audience == Service.Audience.NEW
+
+
+def appointment_book_screened(
+    *, screening: Screening | None, service: Service, **booking_arguments
+) -> Appointment:
+    """Book through the booking service, refusing new-patient visits without a screening or
+    after an emergency result; attach the screening and alert staff when it needs review.
+
+    Raises IntakeError for the screening rules and BookingError for the time, as booking does."""
+    key = booking_arguments.get("idempotency_key")
+    if key and Appointment.objects.filter(idempotency_key=key).exists():
+        # A repeated submit (double click, retry) replays the first booking's answer.
+        return booking.appointment_book(service=service, **booking_arguments)
+    if needs_screening(service):
+        if screening is None:
+            raise IntakeError("screening_required")
+        if screening.tier == "emergency":
+            raise IntakeError("seek_emergency_care")
+    with transaction.atomic():
+        appointment = booking.appointment_book(service=service, **booking_arguments)
+        if screening is not None and screening.appointment_id is None:
+            attached = Screening.objects.filter(pk=screening.pk, appointment=None).update(
+                appointment=appointment
+            )
+            if attached and screening.review == Screening.Review.PENDING:
+                transaction.on_commit(lambda: _notify_review(appointment.pk))
+    return appointment
+
+
+def _notify_review(appointment_id: int) -> None:
+    from physiofit.booking.tasks import notify_appointment
+
+    notify_appointment.enqueue(appointment_id, [Notification.Kind.STAFF_REVIEW])
+
+
+def screening_mark_reviewed(*, screening: Screening, user) -> Screening:
+    """A clinician has read a same-day screening and acted on it."""
+    with transaction.atomic():
+        screening = Screening.objects.select_for_update().get(pk=screening.pk)
+        screening.review = Screening.Review.REVIEWED
+        screening.reviewed_by = user
+        screening.reviewed_at = timezone.now()
+        screening.save(update_fields=["review", "reviewed_by", "reviewed_at"])
+    return screening
+
+
+def intake_for(appointment: Appointment) -> Questionnaire:
+    """The appointment's pre-visit questionnaire, created on first opening."""
+    questionnaire, _ = Questionnaire.objects.get_or_create(
+        appointment=appointment,
+        instrument="intake",
+        defaults={"patient_id": appointment.patient_id, "label": "Before the first visit"},
+    )
+    return questionnaire
+
+
+def questionnaire_save(
+    *, questionnaire: Questionnaire, answers: dict, submit: bool, today: date
+) -> Questionnaire:
+    """Save answers as a draft, or submit them once, scored; a submitted one never changes.
+
+    `answers` are already validated item by item (see forms.py); scoring checks completeness."""
+    with transaction.atomic():
+        questionnaire = Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)
+        if not questionnaire.is_open:
+            raise IntakeError("not_open")
+        merged = {**questionnaire.answers, **answers}
+        if submit:
+            instrument = instruments.get(questionnaire.instrument)
+            try:
+                questionnaire.score = instruments.score(instrument, merged, today=today)
+            except ValueError as error:
+                raise IntakeError("incomplete", detail=str(error)) from error
+            questionnaire.status = Questionnaire.Status.SUBMITTED
+            questionnaire.submitted_at = timezone.now()
+        else:
+            questionnaire.status = Questionnaire.Status.DRAFT
+        questionnaire.answers = merged
+        questionnaire.save()
+    return questionnaire
+
+
+def available() -> dict[str, instruments.Instrument]:
+    """Every instrument a clinic can use now: free ones, and licensed ones whose wording has
+    been imported. The rest are left out, so they are never offered to patients."""
+    imported = dict(InstrumentWording.objects.values_list("instrument", "wording"))
+    found = {}
+    for code, instrument in instruments.definitions().items():
+        if instrument.has_wording:
+            found[code] = instrument
+        elif code in imported:
+            found[code] = instruments.with_wording(instrument, imported[code])
+    return found
+
+
+def questionnaire_send(
+    *,
+    patient: Patient,
+    instrument: str,
+    label: str = "",
+    sent_by=None,
+    appointment: Appointment | None = None,
+) -> Questionnaire:
+    """Give a patient an outcome measure and email them a sign-in link to fill it in."""
+    definition = instruments.get(instrument)
+    if not definition.is_measure:
+        raise IntakeError("not_a_measure", name=definition.name)
+    if instrument not in available():
+        raise IntakeError("wording_missing", name=definition.name)
+    with transaction.atomic():
+        questionnaire = Questionnaire.objects.create(
+            patient=patient,
+            appointment=appointment,
+            instrument=instrument,
+            label=label[:80],
+            sent_by=sent_by,
+            email_status=Questionnaire.Email.QUEUED,
+        )
+        transaction.on_commit(lambda: _email_questionnaire(questionnaire.pk))
+    return questionnaire
+
+
+def _email_questionnaire(questionnaire_id: int) -> None:
+    from .tasks import send_questionnaire_email
+
+    send_questionnaire_email.enqueue(questionnaire_id)
+
+
+def schedule_create(
+    *,
+    patient: Patient,
+    instrument: str,
+    every_days: int,
+    last_day: date,
+    created_by,
+    today: date,
+) -> MeasureSchedule:
+    """Send the measure now and then every `every_days` days until `last_day`."""
+    with transaction.atomic():
+        questionnaire_send(
+            patient=patient, instrument=instrument, label="Scheduled", sent_by=created_by
+        )
+        schedule = MeasureSchedule(
+            patient=patient,
+            instrument=instrument,
+            every_days=every_days,
+            next_due=today + timedelta(days=every_days),
+            last_day=last_day,
+            created_by=created_by,
+        )
+        schedule.full_clean()
+        schedule.save()
+    return schedule
+
+
+def schedules_send_due(*, today: date) -> int:
+    """Send every scheduled measure that is due; each schedule is claimed under a row lock,
+    so two runs on the same day send once."""
+    sent = 0
+    due = MeasureSchedule.objects.filter(active=True, next_due__lte=today).values_list(
+        "pk", flat=True
+    )
+    for pk in list(due):
+        with transaction.atomic():
+            schedule = (
+                MeasureSchedule.objects.select_for_update()
+                .select_related("patient")
+                .filter(pk=pk, active=True, next_due__lte=today)
+                .first()
+            )
+            if schedule is None:
+                continue
+            if schedule.next_due > schedule.last_day:
+                schedule.active = False
+                schedule.save(update_fields=["active"])
+                continue
+            try:
+                questionnaire_send(
+                    patient=schedule.patient, instrument=schedule.instrument, label="Scheduled"
+                )
+                sent += 1
+            except IntakeError:
+                schedule.active = False  # its wording was removed: stop rather than fail daily
+            schedule.next_due = today + timedelta(days=schedule.every_days)
+            schedule.save(update_fields=["next_due", "active"])
+    return sent
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def portal_link_create(*, patient: Patient, now: datetime | None = None) -> str:
+    """A new one-time sign-in token for the patient's portal; only its hash is stored."""
+    now = now or timezone.now()
+    token = secrets.token_urlsafe(32)
+    PortalLink.objects.create(
+        patient=patient, token_hash=_hash(token), expires_at=now + PORTAL_LINK_LIFETIME
+    )
+    return token
+
+
+def portal_link_use(*, token: str, now: datetime | None = None) -> Patient:
+    """Spend a sign-in token: valid once, before it expires."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        link = (
+            PortalLink.objects.select_for_update()
+            .select_related("patient")
+            .filter(token_hash=_hash(token))
+            .first()
+        )
+        if link is None:
+            raise IntakeError("link_invalid")
+        if link.used_at is not None:
+            raise IntakeError("link_used")
+        if link.expires_at <= now:
+            raise IntakeError("link_expired")
+        link.used_at = now
+        link.save(update_fields=["used_at"])
+    return link.patient
+
+
+def wording_import(*, instrument: str, wording: dict, source: str = "") -> InstrumentWording:
+    """Store a clinic's licensed wording for a copyrighted instrument, after checking it fits."""
+    definition = instruments.get(instrument)
+    if definition.licence != "licensed":
+        raise IntakeError(
+            "invalid_wording", name=definition.name, detail="it ships with its own wording."
+        )
+    try:
+        instruments.with_wording(definition, wording)
+    except ValueError as error:
+        raise IntakeError("invalid_wording", name=definition.name, detail=str(error)) from error
+    stored, _ = InstrumentWording.objects.update_or_create(
+        instrument=instrument, defaults={"wording": wording, "source": source[:200]}
+    )
+    return stored
+
+
+def portal_link_request(*, email: str) -> int:
+    """Queue a sign-in email to each patient record with this address (none if unknown)."""
+    from .tasks import send_portal_link
+
+    patients = list(
+        Patient.objects.filter(email=email.strip().lower()).values_list("pk", flat=True)
+    )
+    for patient_id in patients:
+        transaction.on_commit(lambda patient_id=patient_id: send_portal_link.enqueue(patient_id))
+    return len(patients)

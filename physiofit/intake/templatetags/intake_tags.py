@@ -1,0 +1,25 @@
+from django import template
+
+from physiofit.intake import scoring
+from physiofit.intake.chart import line_chart
+
+register = template.Library()
+
+
+@register.simple_tag
+def series_chart(series):
+    """Chart coordinates for a Series, with the MCID line drawn from its baseline."""
+    low, high = series.instrument.range
+    baseline = series.baseline.value
+    target = None
+    if series.mcid:
+        points, _ = series.mcid
+        target = baseline + points * scoring.DIRECTION[series.instrument.code]
+    return line_chart([p.value for p in series.points], low=low, high=high, mcid_target=target)
+
+
+@register.filter
+def signed(value, digits=1) -> str:
+    if value is None:
+        return "–"
+    return f"{value:+.{int(digits)}f}".replace("-", "−")

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import views
+
+app_name = "intake"
+
+urlpatterns = [
+    path("book/<slug:service_slug>/screening/", views.screening, name="screening"),
+    path(
+        "book/<slug:service_slug>/screening/check/",
+        views.screening_check,
+        name="screening_check",
+    ),
+    path("appointments/<str:token>/intake/", views.intake, name="intake"),
+    path("portal/", views.portal, name="portal"),
+    path("portal/sign-in/<str:token>/", views.portal_sign_in, name="portal_sign_in"),
+    path("portal/sign-out/", views.portal_sign_out, name="portal_sign_out"),
+    path(
+        "portal/questionnaires/<int:pk>/",
+        views.portal_questionnaire,
+        name="portal_questionnaire",
+    ),
+]

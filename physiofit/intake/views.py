@@ -1,0 +1,220 @@
+"""Patient-facing intake pages: red-flag screening in the booking flow, the pre-visit
+questionnaire behind the manage link, and the portal (one-time link, then a session) where
+patients fill in outcome measures and see their own answers."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from physiofit.booking import selectors as booking_selectors
+from physiofit.booking.models import Patient, Service
+from physiofit.booking.views import _appointment_from_token, _expired
+from physiofit.core.ratelimit import over_limit
+
+from . import selectors, services, triage
+from .forms import QuestionnaireForm, ScreeningForm
+from .gate import SESSION_SCREENINGS, outcome_page
+from .models import Questionnaire
+
+SESSION_PORTAL = "portal_patient"
+SESSION_PORTAL_UNTIL = "portal_until"
+PORTAL_SESSION = timedelta(hours=2)
+
+
+def render(request, template: str, context: dict, status: int = 200) -> TemplateResponse:
+    response = TemplateResponse(request, f"intake/{template}.html", context, status=status)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def message(request, title: str, text: str, status: int) -> TemplateResponse:
+    return TemplateResponse(
+        request, "booking/message.html", {"title": title, "text": text}, status=status
+    )
+
+
+# --- Screening in the booking flow -------------------------------------------------------
+
+
+def _service(slug: str) -> Service:
+    return get_object_or_404(booking_selectors.bookable_services(), slug=slug)
+
+
+@require_http_methods(["GET", "POST"])
+def screening(request, service_slug):
+    service = _service(service_slug)
+    if not services.needs_screening(service):
+        return HttpResponseRedirect(reverse("booking:practitioner", args=[service.slug]))
+    flags = triage.red_flags()
+    if request.method == "GET":
+        return render(
+            request, "screening", {"service": service, "form": ScreeningForm(), "flags": flags}
+        )
+    form = ScreeningForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "screening", {"service": service, "form": form, "flags": flags}, status=400
+        )
+    if over_limit(
+        request, scope="screening", limit=settings.BOOKING_RATE_LIMIT, window_seconds=600
+    ):
+        return message(request, "Too many attempts", "Please call the clinic to book.", 429)
+    result = services.screening_record(answers=form.answers(), service=service)
+    stored = request.session.get(SESSION_SCREENINGS, {})
+    stored[str(service.pk)] = result.pk
+    request.session[SESSION_SCREENINGS] = stored
+    if result.tier in ("clear", "flag"):
+        return HttpResponseRedirect(reverse("booking:practitioner", args=[service.slug]))
+    return outcome_page(request, service, result.tier, result.reasons)
+
+
+@require_POST
+def screening_check(request, service_slug):
+    """htmx: the message for the answers given so far, shown as soon as a yes is ticked.
+    Nothing is stored until the form is sent."""
+    service = _service(service_slug)
+    answers = {
+        question.key: request.POST.get(question.key) == "yes"
+        for question in triage.red_flags().questions
+        if request.POST.get(question.key) in ("yes", "no")
+    }
+    result = triage.screen(answers)
+    return render(
+        request,
+        "_screening_live",
+        {"service": service, "tier": result.tier, "text": triage.red_flags().messages[result.tier]},
+    )
+
+
+# --- Pre-visit questionnaire (behind the appointment's manage link) ----------------------
+
+
+@require_http_methods(["GET", "POST"])
+def intake(request, token):
+    appointment = _appointment_from_token(token)
+    if expired := _expired(request, appointment):
+        return expired
+    questionnaire = services.intake_for(appointment)
+    context = {"appointment": appointment, "token": token, "questionnaire": questionnaire}
+    return _fill(request, questionnaire, context, reverse("intake:intake", args=[token]))
+
+
+def _fill(request, questionnaire: Questionnaire, context: dict, here: str):
+    """Show, autosave (htmx), save or submit one questionnaire."""
+    instrument = services.available().get(questionnaire.instrument)
+    if instrument is None:
+        raise Http404("This questionnaire is not available.")
+    context = {**context, "instrument": instrument, "here": here}
+    if not questionnaire.is_open:
+        return render(request, "submitted", {**context, "questionnaire": questionnaire})
+    if request.method == "GET":
+        form = QuestionnaireForm(instrument, answers=questionnaire.answers)
+        return render(request, "questionnaire", {**context, "form": form})
+    submit = request.POST.get("action") == "submit"
+    form = QuestionnaireForm(instrument, request.POST, partial=not submit)
+    form.is_valid()
+    today = timezone.localdate()
+    try:
+        if submit and form.errors:
+            raise services.IntakeError("incomplete", detail="see the questions marked below.")
+        questionnaire = services.questionnaire_save(
+            questionnaire=questionnaire, answers=form.answers(), submit=submit, today=today
+        )
+    except services.IntakeError as error:
+        if error.code == "not_open":
+            return render(request, "submitted", {**context, "questionnaire": questionnaire})
+        return render(
+            request,
+            "questionnaire",
+            {**context, "form": form, "error": error.message},
+            status=400,
+        )
+    if request.htmx:
+        return render(request, "_saved", {"form": form, "saved_at": timezone.now()})
+    if submit:
+        return HttpResponseRedirect(here)
+    saved = QuestionnaireForm(instrument, answers=questionnaire.answers)
+    return render(
+        request,
+        "questionnaire",
+        {**context, "form": saved if not form.errors else form, "saved": True},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Portal ------------------------------------------------------------------------------
+
+
+def portal_patient(request) -> Patient | None:
+    patient_id = request.session.get(SESSION_PORTAL)
+    until = request.session.get(SESSION_PORTAL_UNTIL, 0)
+    if patient_id is None or until < timezone.now().timestamp():
+        return None
+    return Patient.objects.filter(pk=patient_id).first()
+
+
+@require_http_methods(["GET", "POST"])
+def portal(request):
+    patient = portal_patient(request)
+    if patient is None:
+        return _portal_request_link(request)
+    return render(
+        request,
+        "portal",
+        {"patient": patient, **selectors.portal_overview(patient=patient)},
+    )
+
+
+def _portal_request_link(request):
+    """Ask for a sign-in link by email. The answer is the same whether or not the email is
+    known, so the form cannot be used to find out who is a patient."""
+    if request.method == "GET":
+        return render(request, "portal_sign_in", {})
+    if over_limit(request, scope="portal", limit=5, window_seconds=600):
+        return message(request, "Too many attempts", "Please wait a few minutes.", 429)
+    email = request.POST.get("email", "").strip().lower()[:254]
+    if "@" not in email or "\x00" in email:
+        return render(
+            request, "portal_sign_in", {"error": "Please enter your email address."}, status=400
+        )
+    services.portal_link_request(email=email)
+    return render(request, "portal_sign_in", {"sent": True})
+
+
+@require_http_methods(["GET", "POST"])
+def portal_sign_in(request, token):
+    """GET asks for a click (mail scanners fetch links, and must not spend them); POST signs in."""
+    if request.method == "GET":
+        return render(request, "portal_continue", {"token": token})
+    try:
+        patient = services.portal_link_use(token=token)
+    except services.IntakeError as error:
+        return render(request, "portal_sign_in", {"error": error.message}, status=410)
+    request.session.cycle_key()
+    request.session[SESSION_PORTAL] = patient.pk
+    request.session[SESSION_PORTAL_UNTIL] = (timezone.now() + PORTAL_SESSION).timestamp()
+    return HttpResponseRedirect(reverse("intake:portal"))
+
+
+@require_POST
+def portal_sign_out(request):
+    request.session.pop(SESSION_PORTAL, None)
+    request.session.pop(SESSION_PORTAL_UNTIL, None)
+    return HttpResponseRedirect(reverse("intake:portal"))
+
+
+@require_http_methods(["GET", "POST"])
+def portal_questionnaire(request, pk):
+    patient = portal_patient(request)
+    if patient is None:
+        return HttpResponseRedirect(reverse("intake:portal"))
+    # Only the signed-in patient's own questionnaires: anyone else's id is simply not found.
+    questionnaire = get_object_or_404(Questionnaire, pk=pk, patient=patient)
+    context = {"patient": patient, "questionnaire": questionnaire}
+    return _fill(request, questionnaire, context, reverse("intake:portal_questionnaire", args=[pk]))
