@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from physiofit.core.models import AuditEvent, audit
+from physiofit.intake import selectors as intake_selectors
+from physiofit.intake import staff as intake_staff
 
 from . import selectors, services
 from . import slots as engine
@@ -130,10 +132,20 @@ def appointment_detail(request, pk):
             "practitioner": appointment.practitioner,
         }
     )
+    clinical = None
+    if request.user.has_perm(intake_staff.PERMISSION):
+        clinical = intake_selectors.appointment_clinical(appointment=appointment)
+        audit(
+            user=request.user,
+            action=AuditEvent.Action.VIEW,
+            obj=appointment,
+            summary=f"screening and intake for {appointment.reference}",
+        )
     return TemplateResponse(
         request,
         "booking/staff/appointment.html",
         {
+            "clinical": clinical,
             "appointment": appointment,
             "zone": context.zone,
             "move_form": move_form,

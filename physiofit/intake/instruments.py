@@ -199,9 +199,13 @@ def score(instrument: Instrument, answers: Mapping, *, today: date) -> dict:
     """The stored summary of a complete response: its score, a display string and band.
 
     Raises ValueError (or scoring.IncompleteResponse) when the answers cannot be scored."""
+    missing = [
+        item.text or item.key
+        for item in instrument.items
+        if not item.optional and item.kind != "tick" and answers.get(item.key) in (None, "", [])
+    ]
+    if missing:
+        raise scoring.IncompleteResponse("; ".join(missing))
     if instrument.scoring == "intake":
         return _intake(answers, today)
-    try:
-        return SCORERS[instrument.scoring](answers)
-    except KeyError as missing:
-        raise scoring.IncompleteResponse(f"Item {missing} was not answered.") from None
+    return SCORERS[instrument.scoring](answers)

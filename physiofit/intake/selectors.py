@@ -126,9 +126,12 @@ def appointment_clinical(*, appointment: Appointment) -> dict:
     }
 
 
-def intake_rows(questionnaire: Questionnaire) -> list[tuple[str, str]]:
-    """The intake answers as (question, answer) rows in the order they were asked."""
-    instrument = instruments.get(questionnaire.instrument)
+def intake_rows(questionnaire: Questionnaire, available: dict | None = None) -> list[tuple]:
+    """The answers as (question, answer) rows in the order they were asked, worded with the
+    clinic's imported wording where the instrument is licensed."""
+    instrument = (available or {}).get(questionnaire.instrument) or instruments.get(
+        questionnaire.instrument
+    )
     rows = []
     for item in instrument.items:
         value = questionnaire.answers.get(item.key)
@@ -143,6 +146,8 @@ def intake_rows(questionnaire: Questionnaire) -> list[tuple[str, str]]:
             shown = "; ".join(f"{row['activity']}: {row['rating']}/10" for row in value)
         elif item.kind == "scale":
             shown = f"{value} of {item.max}"
+        elif item.kind in ("agree", "tick"):
+            shown = {"agree": ("Agree", "Disagree"), "tick": ("Yes", "No")}[item.kind][not value]
         else:
             shown = str(value)
         rows.append((item.text or item.key, shown))
@@ -159,3 +164,15 @@ def intake_state(*, appointment: Appointment) -> str | None:
         .first()
     )
     return status or Questionnaire.Status.SENT
+
+
+def screening_alerts(*, since: datetime) -> dict:
+    pending = list(
+        Screening.objects.filter(review=Screening.Review.PENDING, appointment__isnull=False)
+        .select_related("appointment__service", "appointment__practitioner", "service")
+        .order_by("appointment__start")
+    )
+    emergencies = list(
+        Screening.objects.filter(tier="emergency", created_at__gte=since).select_related("service")
+    )
+    return {"pending": pending, "emergencies": emergencies}

@@ -32,6 +32,7 @@ DEMO_ACCOUNTS = [
     ("admin", "admin@example.com", True, None),
     ("editor", "editor@example.com", False, "Editors"),
     ("frontdesk", "frontdesk@example.com", False, "Front desk"),
+    ("therapist", "therapist@example.com", False, "Therapists"),
 ]
 FRONT_DESK_PERMISSIONS = [
     ("wagtailadmin", "access_admin"),
@@ -42,6 +43,8 @@ FRONT_DESK_PERMISSIONS = [
     ("booking", "change_waitlistentry"),
     ("booking", "view_notification"),
 ]
+# Therapists see what the front desk sees, plus screening, intake answers and measures.
+THERAPIST_PERMISSIONS = [*FRONT_DESK_PERMISSIONS, ("intake", "view_clinical_record")]
 
 
 class Command(BaseCommand):
@@ -153,15 +156,19 @@ class Command(BaseCommand):
                         ends=ends,
                         sort_order=order,
                     )
-        group, _ = Group.objects.get_or_create(name="Front desk")
         from django.contrib.auth.models import Permission
 
-        for app_label, codename in FRONT_DESK_PERMISSIONS:
-            permission = Permission.objects.filter(
-                content_type__app_label=app_label, codename=codename
-            ).first()
-            if permission:
-                group.permissions.add(permission)
+        for name, permissions in (
+            ("Front desk", FRONT_DESK_PERMISSIONS),
+            ("Therapists", THERAPIST_PERMISSIONS),
+        ):
+            group, _ = Group.objects.get_or_create(name=name)
+            for app_label, codename in permissions:
+                permission = Permission.objects.filter(
+                    content_type__app_label=app_label, codename=codename
+                ).first()
+                if permission:
+                    group.permissions.add(permission)
 
     def _accounts(self) -> None:
         password = os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(12)

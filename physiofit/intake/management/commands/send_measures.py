@@ -1,0 +1,15 @@
+"""Send the scheduled outcome measures that are due today. Safe to run from cron daily or
+more often: each schedule is claimed under a lock and moves its next due day forward."""
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from physiofit.intake.services import schedules_send_due
+
+
+class Command(BaseCommand):
+    help = "Send scheduled outcome measures that are due."
+
+    def handle(self, *args, **options):
+        count = schedules_send_due(today=timezone.localdate())
+        self.stdout.write(f"{count} measure(s) sent.")

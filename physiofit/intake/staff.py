@@ -1,0 +1,200 @@
+"""Staff pages in the Wagtail admin: screening alerts and review, a patient's outcome measures
+(chart, change from baseline, MCID), sending and scheduling measures, questionnaire answers.
+
+All of it needs the clinical permission, and every view or change is audit-logged."""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from physiofit.booking.models import Patient
+from physiofit.core.models import AuditEvent, audit
+
+from . import instruments, selectors, services, triage
+from .models import MeasureSchedule, Questionnaire, Screening
+
+PERMISSION = "intake.view_clinical_record"
+clinical_only = permission_required(PERMISSION, raise_exception=True)
+
+
+def measure_choices() -> list[tuple[str, str]]:
+    return [(code, i.name) for code, i in services.available().items() if i.is_measure]
+
+
+class SendMeasureForm(forms.Form):
+    instrument = forms.ChoiceField(label="Measure")
+    label = forms.CharField(
+        max_length=80, required=False, label="Occasion", help_text="e.g. At intake, Visit 4"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["instrument"].choices = measure_choices()
+
+
+class ScheduleForm(forms.Form):
+    instrument = forms.ChoiceField(label="Measure")
+    every_days = forms.IntegerField(min_value=7, max_value=180, initial=14, label="Every (days)")
+    last_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Until")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["instrument"].choices = measure_choices()
+
+    def clean_last_day(self):
+        value = self.cleaned_data["last_day"]
+        today = timezone.localdate()
+        if value <= today:
+            raise forms.ValidationError("Choose a day after today.")
+        if value > today + timedelta(days=366):
+            raise forms.ValidationError("Schedule at most a year ahead.")
+        return value
+
+
+@clinical_only
+def patient_outcomes(request, pk, send_form=None, schedule_form=None, status=200):
+    patient = get_object_or_404(Patient, pk=pk)
+    audit(user=request.user, action=AuditEvent.Action.VIEW, obj=patient, summary="outcome measures")
+    names = {code: i.name for code, i in instruments.definitions().items()}
+    questionnaires = list(patient.questionnaires.select_related("appointment")[:50])
+    for q in questionnaires:
+        q.instrument_name = names.get(q.instrument, q.instrument)
+    return TemplateResponse(
+        request,
+        "intake/staff/outcomes.html",
+        {
+            "patient": patient,
+            "series": selectors.outcome_series(patient=patient),
+            "questionnaires": questionnaires,
+            "schedules": patient.measure_schedules.filter(active=True),
+            "send_form": send_form or SendMeasureForm(),
+            "schedule_form": schedule_form or ScheduleForm(),
+            "unlicensed": [
+                i.name
+                for code, i in instruments.definitions().items()
+                if i.is_measure and code not in services.available()
+            ],
+        },
+        status=status,
+    )
+
+
+@clinical_only
+@require_POST
+def send_measure(request, pk):
+    patient = get_object_or_404(Patient, pk=pk)
+    form = SendMeasureForm(request.POST)
+    if not form.is_valid():
+        return patient_outcomes(request, pk, send_form=form, status=400)
+    try:
+        questionnaire = services.questionnaire_send(
+            patient=patient,
+            instrument=form.cleaned_data["instrument"],
+            label=form.cleaned_data["label"],
+            sent_by=request.user,
+        )
+    except services.IntakeError as error:
+        form.add_error("instrument", error.message)
+        return patient_outcomes(request, pk, send_form=form, status=400)
+    audit(
+        user=request.user,
+        action=AuditEvent.Action.CREATE,
+        obj=questionnaire,
+        summary=f"sent {questionnaire.instrument}",
+    )
+    messages.success(request, "Sent. The patient gets an email with a sign-in link.")
+    return redirect("intake_staff:outcomes", pk)
+
+
+@clinical_only
+@require_POST
+def schedule_measure(request, pk):
+    patient = get_object_or_404(Patient, pk=pk)
+    form = ScheduleForm(request.POST)
+    if not form.is_valid():
+        return patient_outcomes(request, pk, schedule_form=form, status=400)
+    try:
+        schedule = services.schedule_create(
+            patient=patient,
+            instrument=form.cleaned_data["instrument"],
+            every_days=form.cleaned_data["every_days"],
+            last_day=form.cleaned_data["last_day"],
+            created_by=request.user,
+            today=timezone.localdate(),
+        )
+    except services.IntakeError as error:
+        form.add_error("instrument", error.message)
+        return patient_outcomes(request, pk, schedule_form=form, status=400)
+    audit(user=request.user, action=AuditEvent.Action.CREATE, obj=schedule, summary="scheduled")
+    messages.success(request, "Scheduled. The first one was sent now.")
+    return redirect("intake_staff:outcomes", pk)
+
+
+@clinical_only
+@require_POST
+def schedule_stop(request, pk):
+    schedule = get_object_or_404(MeasureSchedule, pk=pk)
+    schedule.active = False
+    schedule.save(update_fields=["active"])
+    audit(user=request.user, action=AuditEvent.Action.CHANGE, obj=schedule, summary="stopped")
+    messages.success(request, "Schedule stopped.")
+    return redirect("intake_staff:outcomes", schedule.patient_id)
+
+
+@clinical_only
+def questionnaire_detail(request, pk):
+    questionnaire = get_object_or_404(
+        Questionnaire.objects.select_related("patient", "appointment"), pk=pk
+    )
+    audit(user=request.user, action=AuditEvent.Action.VIEW, obj=questionnaire)
+    return TemplateResponse(
+        request,
+        "intake/staff/questionnaire.html",
+        {
+            "questionnaire": questionnaire,
+            "instrument": instruments.get(questionnaire.instrument),
+            "rows": selectors.intake_rows(questionnaire, services.available()),
+        },
+    )
+
+
+@clinical_only
+@require_POST
+def screening_reviewed(request, pk):
+    screening = get_object_or_404(Screening, pk=pk)
+    services.screening_mark_reviewed(screening=screening, user=request.user)
+    audit(user=request.user, action=AuditEvent.Action.CHANGE, obj=screening, summary="reviewed")
+    messages.success(request, "Marked as reviewed.")
+    if screening.appointment_id:
+        return redirect("booking_calendar:appointment", screening.appointment_id)
+    return redirect("intake_staff:screenings")
+
+
+@clinical_only
+def screenings(request):
+    """Screening alerts: bookings waiting for clinician review, and recent emergency results
+    (which name no patient: the patient was told to seek care and did not book)."""
+    since = timezone.now() - timedelta(days=30)
+    context = selectors.screening_alerts(since=since)
+    audit(
+        user=request.user,
+        action=AuditEvent.Action.VIEW,
+        object_type="intake.screening",
+        object_id="alerts",
+        summary=f"{len(context['pending'])} pending, {len(context['emergencies'])} emergencies",
+    )
+    flags = triage.red_flags()
+    texts = {q.key: q.text for q in flags.questions}
+    rules = [
+        {"tier": r.tier, "questions": [texts[k] for k in r.when], "reason": r.reason}
+        for r in flags.rules
+    ]
+    return TemplateResponse(
+        request, "intake/staff/screenings.html", {**context, "flags": flags, "rules": rules}
+    )

@@ -1,0 +1,67 @@
+from django.contrib.auth.models import Permission
+from django.urls import include, path, reverse
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
+
+from . import selectors, staff
+
+
+@hooks.register("register_permissions")
+def register_permissions():
+    """Let admins grant patient and clinical access to groups in Settings → Groups."""
+    return Permission.objects.filter(
+        content_type__app_label__in=["booking", "intake"],
+        codename__in=["view_patient_record", "view_clinical_record"],
+    )
+
+
+class ClinicalMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(staff.PERMISSION)
+
+
+@hooks.register("register_admin_menu_item")
+def register_screening_menu_item():
+    return ClinicalMenuItem(
+        "Screening alerts", reverse("intake_staff:screenings"), icon_name="warning", order=201
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_intake_urls():
+    urls = [
+        path("screenings/", staff.screenings, name="screenings"),
+        path("screenings/<int:pk>/reviewed/", staff.screening_reviewed, name="reviewed"),
+        path("patient/<int:pk>/", staff.patient_outcomes, name="outcomes"),
+        path("patient/<int:pk>/send/", staff.send_measure, name="send"),
+        path("patient/<int:pk>/schedule/", staff.schedule_measure, name="schedule"),
+        path("schedule/<int:pk>/stop/", staff.schedule_stop, name="schedule_stop"),
+        path("questionnaire/<int:pk>/", staff.questionnaire_detail, name="questionnaire"),
+    ]
+    return [path("clinical/", include((urls, "intake_staff")))]
+
+
+class ScreeningAlertsPanel(Component):
+    """On the admin dashboard: bookings waiting for a clinician's review of their screening."""
+
+    name = "screening_alerts"
+    order = 50
+    template_name = "intake/staff/dashboard_panel.html"
+
+    def __init__(self, pending: list):
+        self.pending = pending
+
+    def get_context_data(self, parent_context):
+        return {"pending": self.pending}
+
+
+@hooks.register("construct_homepage_panels")
+def add_screening_alerts(request, panels):
+    if not request.user.has_perm(staff.PERMISSION):
+        return
+    from django.utils import timezone
+
+    pending = selectors.screening_alerts(since=timezone.now())["pending"]
+    if pending:
+        panels.append(ScreeningAlertsPanel(pending))
