@@ -203,3 +203,51 @@ def test_malformed_idempotency_key_is_a_400(booking, client):
     response = post(client, body(), **{"Idempotency-Key": "bad key!"})
     assert response.status_code == 400
     assert Appointment.objects.count() == 0
+
+
+def test_screening_questions_are_listed(booking, client):
+    questions = client.get("/api/v1/screening/questions").json()
+    assert [q["key"] for q in questions] == list(red_flags().keys)
+    assert all(q["text"].endswith("?") for q in questions)
+
+
+def test_an_emergency_screening_answer_is_a_422_with_the_message(booking, client):
+    screening = {**dict.fromkeys(red_flags().keys, False), "bladder_bowel": True}
+    response = post(client, body(screening=screening))
+    assert response.status_code == 422
+    assert response.json() == {
+        "error": "seek_emergency_care",
+        "message": red_flags().messages["emergency"]["text"],
+    }
+    assert "911" in response.json()["message"]
+    assert not Appointment.objects.exists()
+
+
+def test_new_patient_booking_without_every_screening_answer_is_a_422(booking, client):
+    missing = post(client, body(screening=None))
+    assert missing.status_code == 422
+    assert "screening.bladder_bowel" in missing.json()["fields"]
+    partial = dict.fromkeys(list(red_flags().keys)[1:], False)
+    assert list(post(client, body(screening=partial)).json()["fields"]) == [
+        "screening.bladder_bowel"
+    ]
+    not_boolean = post(client, body(screening={**body()["screening"], "pregnancy": "yes"}))
+    assert not_boolean.status_code == 422
+    unknown = post(client, body(screening={**body()["screening"], "chest_pain": True}))
+    assert unknown.status_code == 422
+    assert unknown.json()["error"] == "invalid_screening"
+    assert not Appointment.objects.exists()
+
+
+def test_a_same_day_answer_books_with_the_advice(booking, client):
+    screening = {**dict.fromkeys(red_flags().keys, False), "fever_unwell": True}
+    response = post(client, body(screening=screening))
+    assert response.status_code == 201
+    assert response.json()["screening"]["tier"] == "same_day"
+    assert "urgent care" in response.json()["screening"]["message"]
+
+
+def test_returning_patient_services_need_no_screening(booking, client):
+    response = post(client, body(service="follow-up-visit", screening=None))
+    assert response.status_code == 201
+    assert response.json()["screening"] is None
