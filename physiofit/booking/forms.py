@@ -1,9 +1,8 @@
 from datetime import date
 
 from django import forms
-from django.utils import timezone
 
-from physiofit.core.models import phone_validator
+from physiofit.core.models import clinic_today, phone_validator
 from physiofit.core.text import plain_text
 
 from .services import PatientDetails
@@ -33,7 +32,7 @@ class PatientDetailsForm(forms.Form):
 
     def clean_date_of_birth(self) -> date:
         value = self.cleaned_data["date_of_birth"]
-        if value >= timezone.localdate():
+        if value >= clinic_today():
             raise forms.ValidationError("Your date of birth must be in the past.")
         if value.year < 1900:
             raise forms.ValidationError("Please check the year of your date of birth.")
@@ -61,7 +60,7 @@ class WaitlistForm(PatientDetailsForm):
         data = super().clean()
         first, last = data.get("first_day"), data.get("last_day")
         if first and last:
-            if first < timezone.localdate():
+            if first < clinic_today():
                 self.add_error("first_day", "Please choose today or a later day.")
             if last < first:
                 self.add_error("last_day", "The last day cannot be before the first.")

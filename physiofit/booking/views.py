@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from physiofit.core.models import ClinicSettings
+from physiofit.core.models import ClinicSettings, clinic_today
 from physiofit.core.ratelimit import over_limit
 from physiofit.intake import selectors as intake_selectors
 from physiofit.intake import services as intake_services
@@ -387,7 +387,7 @@ def waitlist(request, service_slug, who):
         return gate
     base = {"service": service, "practitioner": practitioner, "who": who}
     if request.method == "GET":
-        today = timezone.localdate()
+        today = clinic_today()
         form = WaitlistForm(
             initial={
                 "first_day": today,

@@ -189,3 +189,18 @@ def audit(
         object_id=str(obj.pk) if obj is not None else object_id,
         summary=summary[:300],
     )
+
+
+def clinic_zone() -> zoneinfo.ZoneInfo:
+    """The default site's clinic time zone: every "today" and every rule uses it, not UTC."""
+    from wagtail.models import Site
+
+    site = Site.objects.filter(is_default_site=True).first()
+    return ClinicSettings.for_site(site).zone if site else zoneinfo.ZoneInfo("America/Los_Angeles")
+
+
+def clinic_today():
+    """Today's date where the clinic is."""
+    from django.utils import timezone
+
+    return timezone.now().astimezone(clinic_zone()).date()

@@ -3,7 +3,8 @@
 from datetime import date
 
 from django import forms
-from django.utils import timezone
+
+from physiofit.core.models import clinic_today
 
 from . import triage
 from .instruments import Instrument, Item
@@ -127,7 +128,7 @@ class QuestionnaireForm(forms.Form):
         for item in self.instrument.items:
             if item.kind == "date" and isinstance(data.get(item.key), date):
                 value = data[item.key]
-                if value > timezone.localdate():
+                if value > clinic_today():
                     self.add_error(item.key, "Please give a date that is not in the future.")
                 elif value.year < 1900:
                     self.add_error(item.key, "Please check the year.")

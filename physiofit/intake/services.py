@@ -6,13 +6,14 @@ come from the pure modules `triage`, `scoring` and `instruments`.
 
 import hashlib
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from physiofit.booking import services as booking
 from physiofit.booking.models import Appointment, Notification, Patient, Service
+from physiofit.core.models import clinic_zone
 
 from . import instruments, triage
 from .models import InstrumentWording, MeasureSchedule, PortalLink, Questionnaire, Screening
@@ -223,7 +224,20 @@ def schedule_create(
         )
         schedule.full_clean()
         schedule.save()
+        transaction.on_commit(lambda: _wake_on(schedule.next_due))
     return schedule
+
+
+def _wake_on(day: date) -> None:
+    """Have the worker send measures due on `day` (8:00 clinic time); the `send_measures`
+    command does the same from cron where the task backend cannot defer."""
+    from django_tasks import default_task_backend
+
+    from .tasks import send_due_measures
+
+    if default_task_backend.supports_defer:
+        at = datetime.combine(day, time(8), tzinfo=clinic_zone())
+        send_due_measures.using(run_after=at).enqueue()
 
 
 def schedules_send_due(*, today: date) -> int:
@@ -256,6 +270,8 @@ def schedules_send_due(*, today: date) -> int:
                 schedule.active = False  # its wording was removed: stop rather than fail daily
             schedule.next_due = today + timedelta(days=schedule.every_days)
             schedule.save(update_fields=["next_due", "active"])
+            if schedule.active:
+                transaction.on_commit(lambda day=schedule.next_due: _wake_on(day))
     return sent
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from physiofit.booking.models import Patient
-from physiofit.core.models import AuditEvent, audit
+from physiofit.core.models import AuditEvent, audit, clinic_today
 
 from . import instruments, selectors, services, triage
 from .models import MeasureSchedule, Questionnaire, Screening
@@ -49,7 +49,7 @@ class ScheduleForm(forms.Form):
 
     def clean_last_day(self):
         value = self.cleaned_data["last_day"]
-        today = timezone.localdate()
+        today = clinic_today()
         if value <= today:
             raise forms.ValidationError("Choose a day after today.")
         if value > today + timedelta(days=366):
@@ -126,7 +126,7 @@ def schedule_measure(request, pk):
             every_days=form.cleaned_data["every_days"],
             last_day=form.cleaned_data["last_day"],
             created_by=request.user,
-            today=timezone.localdate(),
+            today=clinic_today(),
         )
     except services.IntakeError as error:
         form.add_error("instrument", error.message)

@@ -13,7 +13,7 @@ from django_tasks import default_task_backend, task
 from wagtail.models import Site
 
 from physiofit.booking.models import Patient
-from physiofit.core.models import ClinicSettings
+from physiofit.core.models import ClinicSettings, clinic_today
 
 from . import services
 from .models import Questionnaire
@@ -82,4 +82,4 @@ def send_portal_link(patient_id: int) -> str:
 @task()
 def send_due_measures() -> int:
     """Send scheduled outcome measures due today (clinic time); run daily by cron or worker."""
-    return services.schedules_send_due(today=timezone.localdate())
+    return services.schedules_send_due(today=clinic_today())

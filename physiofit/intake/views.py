@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from physiofit.booking import selectors as booking_selectors
 from physiofit.booking.models import Patient, Service
 from physiofit.booking.views import _appointment_from_token, _expired
+from physiofit.core.models import clinic_today
 from physiofit.core.ratelimit import over_limit
 
 from . import selectors, services, triage
@@ -119,7 +120,7 @@ def _fill(request, questionnaire: Questionnaire, context: dict, here: str):
     submit = request.POST.get("action") == "submit"
     form = QuestionnaireForm(instrument, request.POST, partial=not submit)
     form.is_valid()
-    today = timezone.localdate()
+    today = clinic_today()
     try:
         if submit and form.errors:
             raise services.IntakeError("incomplete", detail="see the questions marked below.")

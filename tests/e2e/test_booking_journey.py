@@ -18,6 +18,7 @@ def test_patient_books_reschedules_and_cancels(live_server, page, demo_site, che
     expect(page.get_by_role("heading", level=1)).to_have_text("Book an appointment")
     check_page(page, "book-services")
     page.get_by_role("link", name="Initial evaluation").click()
+    answer_screening(page)
     check_page(page, "book-practitioner")
     page.get_by_role("link", name="First available").click()
     expect(page.get_by_text("America/Los_Angeles")).to_be_visible()
@@ -42,7 +43,7 @@ def test_patient_books_reschedules_and_cancels(live_server, page, demo_site, che
     appointment = Appointment.objects.get()
     email = next(m for m in mail.outbox if m.to == ["sam@example.com"])
     assert appointment.reference in email.body
-    manage_url = re.search(r"(http://\S+/appointments/\S+/)", email.body).group(1)
+    manage_url = re.search(r"(http://\S+/appointments/[^/\s]+/)\s", email.body).group(1)
 
     page.goto(manage_url)
     page.get_by_role("link", name="Reschedule").click()
@@ -62,6 +63,16 @@ def test_patient_books_reschedules_and_cancels(live_server, page, demo_site, che
     assert any("is cancelled" in s for s in subjects)
 
 
+def answer_screening(page, **yes) -> None:
+    """Answer the red-flag questions: "No" to each, except those named."""
+    for fieldset in page.locator("fieldset.yes-no").all():
+        question = fieldset.get_attribute("id").removeprefix("id_")
+        fieldset.get_by_label("Yes" if yes.get(question) else "No", exact=True).check()
+    page.get_by_role("button", name="Continue").click()
+
+
 def test_waitlist_page_is_accessible(live_server, page, demo_site, check_page):
+    page.goto(live_server.url + "/book/initial-evaluation/screening/")
+    answer_screening(page)
     page.goto(live_server.url + "/book/initial-evaluation/any/waitlist/")
     check_page(page, "book-waitlist")

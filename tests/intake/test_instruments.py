@@ -86,14 +86,14 @@ def post(**fields) -> QueryDict:
     return data
 
 
-def test_form_submit_needs_every_required_item_and_a_rated_activity():
+def test_form_submit_needs_every_required_item_and_a_rated_activity(db):
     form = QuestionnaireForm(instruments.get("intake"), post(onset="2026-10-01"))
     assert not form.is_valid()
     assert {"onset_how", "where", "goals", "pain_now"} <= set(form.errors)
     assert "psfs__1__activity" in form.errors
 
 
-def test_form_turns_a_complete_post_into_json_answers():
+def test_form_turns_a_complete_post_into_json_answers(db):
     form = QuestionnaireForm(
         instruments.get("intake"),
         post(
@@ -114,7 +114,7 @@ def test_form_turns_a_complete_post_into_json_answers():
     assert answers["where"] == ["back", "buttock"]
 
 
-def test_draft_keeps_valid_answers_and_leaves_out_bad_ones():
+def test_draft_keeps_valid_answers_and_leaves_out_bad_ones(db):
     form = QuestionnaireForm(
         instruments.get("intake"),
         post(onset="2999-01-01", pain_now="11", goals="Run", psfs__1__rating="4"),
@@ -133,7 +133,7 @@ def test_draft_keeps_valid_answers_and_leaves_out_bad_ones():
     assert "name activity 1" in str(form.errors["psfs__1__activity"])
 
 
-def test_choice_values_keep_their_type():
+def test_choice_values_keep_their_type(db):
     odi = instruments.with_wording(instruments.get("odi"), wording_for("odi"))
     form = QuestionnaireForm(odi, post(section_1="3"), partial=True)
     assert form.is_valid(), form.errors

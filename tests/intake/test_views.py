@@ -274,3 +274,19 @@ def test_the_portal_session_ends_after_two_hours(appointment, client):
     later = NOW + timedelta(hours=2, minutes=1)
     with mock.patch("django.utils.timezone.now", return_value=later):
         assert "Email me a sign-in link" in client.get("/portal/").content.decode()
+
+
+def test_today_is_the_clinics_today_not_utcs(appointment, client):
+    # 5:30 PM in Bend is already December 1 in UTC: December 1 is still the future here.
+    evening = bend(2026, 11, 30, 17, 30)
+    with mock.patch("django.utils.timezone.now", return_value=evening):
+        response = client.post(
+            intake_url(appointment), {**complete_intake(onset="2026-12-01"), "action": "submit"}
+        )
+        assert response.status_code == 400
+        assert "not in the future" in response.content.decode()
+        done = client.post(
+            intake_url(appointment), {**complete_intake(onset="2026-11-30"), "action": "submit"}
+        )
+        assert done.status_code == 302
+    assert Questionnaire.objects.get().score["duration_class"] == "acute"

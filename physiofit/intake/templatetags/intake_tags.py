@@ -13,8 +13,10 @@ def series_chart(series):
     baseline = series.baseline.value
     target = None
     if series.mcid:
-        points, _ = series.mcid
-        target = baseline + points * scoring.DIRECTION[series.instrument.code]
+        # Either criterion is enough, so the line sits at the smaller required improvement.
+        points, percent = series.mcid
+        needed = min(points, abs(baseline) * percent / 100) if percent else points
+        target = baseline + needed * scoring.DIRECTION[series.instrument.code]
     return line_chart([p.value for p in series.points], low=low, high=high, mcid_target=target)
 
 

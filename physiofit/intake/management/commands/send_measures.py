@@ -2,8 +2,8 @@
 more often: each schedule is claimed under a lock and moves its next due day forward."""
 
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
+from physiofit.core.models import clinic_today
 from physiofit.intake.services import schedules_send_due
 
 
@@ -11,5 +11,5 @@ class Command(BaseCommand):
     help = "Send scheduled outcome measures that are due."
 
     def handle(self, *args, **options):
-        count = schedules_send_due(today=timezone.localdate())
+        count = schedules_send_due(today=clinic_today())
         self.stdout.write(f"{count} measure(s) sent.")
