@@ -80,7 +80,14 @@ def test_sitemap_lists_every_live_page_and_tag_archive(site, client):
 
 
 def test_every_public_page_renders_with_exactly_one_h1(site, client):
-    for path in [*sitemap_paths(client), "/search/", "/search/?query=back", "/no-such-page/"]:
+    for path in [
+        *sitemap_paths(client),
+        "/search/",
+        "/search/?query=back",
+        "/no-such-page/",
+        "/book/",
+        "/portal/",
+    ]:
         response = client.get(path)
         assert response.status_code in {200, 404}, path
         assert response.status_code == 200 or path == "/no-such-page/"

@@ -20,6 +20,7 @@ from django.db import connection
 
 from physiofit.booking import services
 from physiofit.booking.models import Appointment
+from physiofit.intake.triage import red_flags
 from tests.factories import build_booking, build_site, restore_migration_data
 
 pytestmark = [
@@ -83,6 +84,7 @@ def body(index: int, start: datetime, service: str = "initial-evaluation") -> di
             "phone": "541 555 0100",
             "date_of_birth": "1980-01-01",
         },
+        "screening": dict.fromkeys(red_flags().keys, False),
     }
 
 
