@@ -23,6 +23,10 @@ from zoneinfo import ZoneInfo
 
 from common import ROOT, build_clinic, free_port, production_env, start_gunicorn
 
+from physiofit.intake.triage import red_flags
+
+NO_RED_FLAGS = dict.fromkeys(red_flags().keys, False)
+
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/physiofit_bench"
 )
@@ -108,6 +112,8 @@ def load(port: int) -> dict:
                         "phone": "541 555 0100",
                         "date_of_birth": "1980-01-01",
                     },
+                    # A first visit: the red-flag answers are recorded with every booking.
+                    "screening": NO_RED_FLAGS,
                 }
             )
             began = time.perf_counter()

@@ -296,12 +296,13 @@ def create_appointment(request: HttpRequest, payload: AppointmentIn):
                 },
             )
         try:
-            screening = intake_services.screening_record(
+            screening = intake_services.screening_build(
                 answers=payload.screening, service=service, channel="api"
             )
         except intake_services.IntakeError as error:
             return Status(422, {"error": error.code, "message": error.message})
         if screening.tier == "emergency":
+            screening.save()  # kept, with no patient, so staff see it
             return Status(422, {"error": "seek_emergency_care", "message": error_text("emergency")})
     context = selectors.booking_context()
     try:

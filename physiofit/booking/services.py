@@ -7,6 +7,7 @@ might miss; on SQLite, immediate write transactions serialise the check and the 
 Emails are queued only after the commit.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -158,8 +159,12 @@ def appointment_book(
     idempotency_key: str | None = None,
     now: datetime | None = None,
     context: selectors.BookingContext | None = None,
+    with_booking: Callable[[Appointment], None] | None = None,
 ) -> Appointment:
     """Book `start` with the practitioner, or the first free one when None.
+
+    `with_booking` runs with the new appointment inside the same transaction (another app's
+    rows that must exist exactly when the appointment does, such as its screening).
 
     Returns the existing appointment for a repeated idempotency key. Raises BookingError
     (`slot_taken` with the nearest alternatives) and writes nothing when the time is not free.
@@ -201,6 +206,8 @@ def appointment_book(
             if chosen is None:
                 raise BookingError("slot_taken")
             appointment = _create(chosen, service, start, patient, source, idempotency_key)
+            if with_booking is not None:
+                with_booking(appointment)
     except IntegrityError as error:
         if idempotency_key and (
             existing := Appointment.objects.filter(idempotency_key=idempotency_key).first()

@@ -48,9 +48,8 @@ class IntakeError(Exception):
         super().__init__(self.message)
 
 
-def screening_record(*, answers: dict, service: Service | None, channel: str = "web") -> Screening:
-    """Apply the red-flag rules to `answers` and keep the result (an emergency included, so
-    staff see it), with no patient attached yet."""
+def screening_build(*, answers: dict, service: Service | None, channel: str = "web") -> Screening:
+    """Apply the red-flag rules to `answers`: the result, not yet stored."""
     try:
         result = triage.screen(answers)
     except ValueError as error:
@@ -65,7 +64,14 @@ def screening_record(*, answers: dict, service: Service | None, channel: str = "
         if result.tier == "same_day"
         else Screening.Review.NOT_NEEDED,
     )
-    screening.full_clean()
+    screening.full_clean(exclude=["service", "appointment"])
+    return screening
+
+
+def screening_record(*, answers: dict, service: Service | None, channel: str = "web") -> Screening:
+    """Apply the red-flag rules to `answers` and keep the result (an emergency included, so
+    staff see it), with no patient attached yet."""
+    screening = screening_build(answers=answers, service=service, channel=channel)
     screening.save()
     return screening
 
@@ -78,7 +84,8 @@ def appointment_book_screened(
     *, screening: Screening | None, service: Service, **booking_arguments
 ) -> Appointment:
     """Book through the booking service, refusing new-patient visits without a screening or
-    after an emergency result; attach the screening and alert staff when it needs review.
+    after an emergency result; store or attach the screening in the booking's transaction, and
+    alert staff when it needs review.
 
     Raises IntakeError for the screening rules and BookingError for the time, as booking does."""
     key = booking_arguments.get("idempotency_key")
@@ -90,15 +97,22 @@ def appointment_book_screened(
             raise IntakeError("screening_required")
         if screening.tier == "emergency":
             raise IntakeError("seek_emergency_care")
-    with transaction.atomic():
-        appointment = booking.appointment_book(service=service, **booking_arguments)
-        if screening is not None and screening.appointment_id is None:
+
+    def attach(appointment: Appointment) -> None:
+        if screening is None:
+            return
+        if screening.pk is None:  # built for this booking (the API): one insert
+            screening.appointment = appointment
+            screening.save()
+            attached = True
+        else:  # answered earlier in this browser: claim it once
             attached = Screening.objects.filter(pk=screening.pk, appointment=None).update(
                 appointment=appointment
             )
-            if attached and screening.review == Screening.Review.PENDING:
-                transaction.on_commit(lambda: _notify_review(appointment.pk))
-    return appointment
+        if attached and screening.review == Screening.Review.PENDING:
+            transaction.on_commit(lambda: _notify_review(appointment.pk))
+
+    return booking.appointment_book(service=service, with_booking=attach, **booking_arguments)
 
 
 def _notify_review(appointment_id: int) -> None:
