@@ -60,6 +60,9 @@ def calendar(request):
                 "time_off": [t for t in off if t.first_day <= current <= t.last_day],
             }
         )
+    review = set()
+    if request.user.has_perm(intake_staff.PERMISSION):
+        review = intake_selectors.pending_review_ids([a.pk for a in appointments])
     audit(
         user=request.user,
         action=AuditEvent.Action.VIEW,
@@ -73,6 +76,7 @@ def calendar(request):
         "booking/staff/calendar.html",
         {
             "days": days,
+            "review": review,
             "view": view,
             "first": first,
             "last": last,

@@ -292,6 +292,7 @@ def manage(request, token):
             "cutoff_hours": context.policy.cancel_cutoff_hours,
             "booked": request.GET.get("booked") == "1",
             "intake": intake_selectors.intake_state(appointment=appointment),
+            "screening_pending": intake_selectors.screening_pending(appointment=appointment),
             "changed": request.GET.get("changed"),
         },
     )

@@ -1,8 +1,10 @@
 from django.urls import include, path, reverse
+from django.utils.functional import cached_property
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic import EditView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
@@ -71,6 +73,23 @@ register_permission_policy(
 register_permission_policy(Notification, DeniedActionsPolicy(Notification, denied={"add", "copy"}))
 
 
+class PatientInspectView(AuditedInspectView):
+    """A patient's record, with a way to their outcome measures for clinical staff."""
+
+    @cached_property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if self.request.user.has_perm("intake.view_clinical_record"):
+            buttons.append(
+                HeaderButton(
+                    "Outcome measures",
+                    url=reverse("intake_staff:outcomes", args=[self.object.pk]),
+                    icon_name="view",
+                )
+            )
+        return buttons
+
+
 class PatientViewSet(ModelViewSet):
     model = Patient
     icon = "user"
@@ -83,7 +102,7 @@ class PatientViewSet(ModelViewSet):
     search_fields = ["last_name", "first_name", "email"]
     form_fields = ["first_name", "last_name", "email", "phone", "date_of_birth"]
 
-    inspect_view_class = AuditedInspectView
+    inspect_view_class = PatientInspectView
     edit_view_class = AuditedEditView
 
 

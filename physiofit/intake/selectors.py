@@ -176,3 +176,18 @@ def screening_alerts(*, since: datetime) -> dict:
         Screening.objects.filter(tier="emergency", created_at__gte=since).select_related("service")
     )
     return {"pending": pending, "emergencies": emergencies}
+
+
+def pending_review_ids(appointment_ids: list[int]) -> set[int]:
+    """Which of these appointments wait for a clinician's review of their screening."""
+    return set(
+        Screening.objects.filter(
+            appointment_id__in=appointment_ids, review=Screening.Review.PENDING
+        ).values_list("appointment_id", flat=True)
+    )
+
+
+def screening_pending(*, appointment: Appointment) -> bool:
+    return Screening.objects.filter(
+        appointment=appointment, review=Screening.Review.PENDING
+    ).exists()

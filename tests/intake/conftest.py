@@ -95,13 +95,16 @@ def therapist(django_user_model):
         django_user_model,
         "therapist",
         ("booking", "view_patient_record"),
+        ("booking", "view_patient"),
         ("intake", "view_clinical_record"),
     )
 
 
 @pytest.fixture
 def front_desk(django_user_model):
-    return staff_user(django_user_model, "desk", ("booking", "view_patient_record"))
+    return staff_user(
+        django_user_model, "desk", ("booking", "view_patient_record"), ("booking", "view_patient")
+    )
 
 
 __all__ = ["NO", "booking_services"]

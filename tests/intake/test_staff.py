@@ -140,3 +140,29 @@ def test_staff_send_a_measure_and_bad_input_is_a_400(
     )
     assert bad.status_code == 400
     assert "Choose a day after today" in bad.content.decode()
+
+
+def test_patient_record_links_to_outcomes_for_clinical_staff_only(
+    client, therapist, front_desk, same_day_appointment
+):
+    patient = same_day_appointment.patient
+    client.force_login(therapist)
+    url = f"/admin/patients/inspect/{patient.pk}/"
+    assert f"/admin/clinical/patient/{patient.pk}/" in client.get(url).content.decode()
+    client.force_login(front_desk)
+    assert "/admin/clinical/" not in client.get(url).content.decode()
+
+
+def test_calendar_marks_bookings_waiting_for_review_for_clinical_staff_only(
+    client, therapist, front_desk, same_day_appointment
+):
+    client.force_login(therapist)
+    assert (
+        "Screening review needed"
+        in client.get("/admin/calendar/", {"date": "2026-12-03"}).content.decode()
+    )
+    client.force_login(front_desk)
+    assert (
+        "Screening review needed"
+        not in client.get("/admin/calendar/", {"date": "2026-12-03"}).content.decode()
+    )

@@ -91,6 +91,7 @@ def test_same_day_answers_are_told_to_see_a_doctor_and_may_book_pending_review(b
     screening = Screening.objects.get()
     assert screening.appointment == Appointment.objects.get()
     assert screening.review == Screening.Review.PENDING
+    assert "Please speak to a doctor today." in client.get(booked["Location"]).content.decode()
     # The screening is spent: the next booking from this browser answers again.
     assert client.get("/book/initial-evaluation/any/").status_code == 302
 
