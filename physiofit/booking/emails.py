@@ -11,9 +11,10 @@ from django.urls import reverse
 from wagtail.models import Site
 
 from physiofit.core.models import ClinicSettings
+from physiofit.intake import selectors as intake_selectors
 
 from . import ical
-from .models import Notification, Service
+from .models import Notification
 from .tokens import manage_token, offer_token
 
 SUBJECTS = {
@@ -65,7 +66,7 @@ def build(notification: Notification) -> EmailMultiAlternatives:
             when=when,
             manage_url=public_url(reverse("booking:manage", args=[token])),
             intake_url=public_url(reverse("intake:intake", args=[token]))
-            if appointment.service.audience == Service.Audience.NEW
+            if intake_selectors.intake_state(appointment=appointment) in ("sent", "draft")
             else "",
             admin_url=public_url(reverse("booking_calendar:appointment", args=[appointment.pk])),
         )

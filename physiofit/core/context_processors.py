@@ -9,9 +9,11 @@ from .models import ClinicSettings
 def clinic(request) -> dict:
     """The clinic's facts and its open/closed line for every template (footer, JSON-LD)."""
     if getattr(request, "_clinic_context", None) is None:
-        site = Site.find_for_request(request)
-        # No site at all (an emptied database): render with defaults rather than fail.
-        clinic_settings = ClinicSettings.for_site(site) if site else ClinicSettings()
+        clinic_settings = getattr(request, "_clinic_settings", None)
+        if clinic_settings is None:
+            site = Site.find_for_request(request)
+            # No site at all (an emptied database): render with defaults rather than fail.
+            clinic_settings = ClinicSettings.for_site(site) if site else ClinicSettings()
         ranges = clinic_settings.opening_ranges()
         now = timezone.now()
         status = open_status(ranges, now, clinic_settings.zone)

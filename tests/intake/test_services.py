@@ -201,3 +201,23 @@ def test_schedules_send_when_due_once_and_stop_after_the_last_day(
     schedule.refresh_from_db()
     assert not schedule.active
     assert MeasureSchedule.objects.filter(active=True).count() == 0
+
+
+def test_confirmation_links_the_intake_and_the_reminder_only_until_it_is_submitted(
+    appointment, django_capture_on_commit_callbacks
+):
+    from physiofit.booking.emails import build
+
+    confirmation = Notification(
+        kind=Notification.Kind.CONFIRMATION, appointment=appointment, recipient="x@example.com"
+    )
+    reminder = Notification(
+        kind=Notification.Kind.REMINDER, appointment=appointment, recipient="x@example.com"
+    )
+    assert "/intake/" in build(confirmation).body
+    assert "/intake/" in build(reminder).body
+    intake = services.intake_for(appointment)
+    services.questionnaire_save(
+        questionnaire=intake, answers=INTAKE_ANSWERS, submit=True, today=TODAY
+    )
+    assert "/intake/" not in build(reminder).body

@@ -291,3 +291,42 @@ def test_today_is_the_clinics_today_not_utcs(appointment, client):
         )
         assert done.status_code == 302
     assert Questionnaire.objects.get().score["duration_class"] == "acute"
+
+
+def test_dates_show_in_clinic_time(appointment, client):
+    # Sent at 5:30 PM in Bend on November 30, which is December 1 in UTC.
+    evening = bend(2026, 11, 30, 17, 30)
+    with mock.patch("django.utils.timezone.now", return_value=evening):
+        client.post(intake_url(appointment), {**complete_intake(), "action": "submit"})
+        thanks = client.get(intake_url(appointment)).content.decode()
+    assert "November 30, 2026" in thanks
+    assert "December 1" not in thanks
+
+
+@pytest.mark.parametrize(
+    ("code", "answers", "display"),
+    [
+        ("odi", {f"section_{n}": "2" for n in range(1, 10)}, "40 %"),  # one section skipped
+        (
+            "start_back",
+            {**{f"item_{n}": "agree" for n in range(1, 6)}, "item_6": "disagree",
+             "item_7": "disagree", "item_8": "disagree", "item_9": "very much"},
+            "6 of 9",
+        ),
+        ("rmdq", {f"statement_{n}": "on" for n in range(1, 8)}, "7 of 24"),
+    ],
+)
+def test_licensed_instruments_work_in_the_portal_once_their_wording_is_imported(
+    appointment, client, code, answers, display
+):
+    from .conftest import wording_for
+
+    services.wording_import(instrument=code, wording=wording_for(code))
+    sent = services.questionnaire_send(patient=appointment.patient, instrument=code)
+    portal_sign_in(client, appointment.patient)
+    form = client.get(f"/portal/questionnaires/{sent.pk}/").content.decode()
+    assert f"Stand-in introduction for {code}" in form
+    response = client.post(f"/portal/questionnaires/{sent.pk}/", {**answers, "action": "submit"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    sent.refresh_from_db()
+    assert sent.score["display"] == display
