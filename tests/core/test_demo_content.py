@@ -53,3 +53,21 @@ def test_demo_password_is_random_when_not_given(monkeypatch):
     assert first != second
     assert len(first) >= 16
     assert get_user_model().objects.get(username="editor").check_password(second)
+
+
+@pytest.mark.django_db
+def test_demo_patients_show_outcomes_and_a_review_once(client, monkeypatch):
+    from physiofit.booking.models import Patient
+    from physiofit.intake.models import Screening
+    from physiofit.intake.selectors import outcome_series
+
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    assert "Demo patient: Casey Demo" in load()
+    assert "Demo patient" not in load()  # made once
+    casey = Patient.objects.get(email="casey.demo@example.com")
+    series = {s.instrument.code: s for s in outcome_series(patient=casey)}
+    assert [p.value for p in series["nprs"].points] == [7, 5, 3]  # intake, then two visits
+    assert series["nprs"].latest.change.meets_mcid
+    assert Screening.objects.filter(review="pending").count() == 1
+    assert client.login(username="therapist", password="demo-password-for-tests")
+    assert "Casey" in client.get(f"/admin/clinical/patient/{casey.pk}/").content.decode()

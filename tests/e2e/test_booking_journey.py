@@ -40,7 +40,7 @@ def test_patient_books_reschedules_and_cancels(live_server, page, demo_site, che
     expect(page.get_by_role("status")).to_contain_text("You are booked.")
     check_page(page, "book-confirmed")
 
-    appointment = Appointment.objects.get()
+    appointment = Appointment.objects.get(patient__email="sam@example.com")
     email = next(m for m in mail.outbox if m.to == ["sam@example.com"])
     assert appointment.reference in email.body
     manage_url = re.search(r"(http://\S+/appointments/[^/\s]+/)\s", email.body).group(1)
@@ -51,13 +51,13 @@ def test_patient_books_reschedules_and_cancels(live_server, page, demo_site, che
     check_page(page, "book-reschedule")
     page.locator("button.slot").nth(3).click()
     expect(page.get_by_role("status")).to_contain_text("moved to the new time")
-    moved = Appointment.objects.get()
+    moved = Appointment.objects.get(patient__email="sam@example.com")
     assert moved.start != appointment.start
     assert moved.reference == appointment.reference
 
     page.get_by_role("button", name="Cancel appointment").click()
     expect(page.get_by_role("status")).to_contain_text("cancelled")
-    assert Appointment.objects.get().status == "cancelled"
+    assert Appointment.objects.get(patient__email="sam@example.com").status == "cancelled"
     subjects = [m.subject for m in mail.outbox if m.to == ["sam@example.com"]]
     assert any(s.startswith("Your appointment has moved") for s in subjects)
     assert any("is cancelled" in s for s in subjects)

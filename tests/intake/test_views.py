@@ -309,8 +309,13 @@ def test_dates_show_in_clinic_time(appointment, client):
         ("odi", {f"section_{n}": "2" for n in range(1, 10)}, "40 %"),  # one section skipped
         (
             "start_back",
-            {**{f"item_{n}": "agree" for n in range(1, 6)}, "item_6": "disagree",
-             "item_7": "disagree", "item_8": "disagree", "item_9": "very much"},
+            {
+                **{f"item_{n}": "agree" for n in range(1, 6)},
+                "item_6": "disagree",
+                "item_7": "disagree",
+                "item_8": "disagree",
+                "item_9": "very much",
+            },
             "6 of 9",
         ),
         ("rmdq", {f"statement_{n}": "on" for n in range(1, 8)}, "7 of 24"),

@@ -19,6 +19,7 @@ from physiofit.blog.models import Author, BlogIndexPage, BlogPage
 from physiofit.booking.models import Practitioner, Service, WorkingHours
 from physiofit.core import demo_content as demo
 from physiofit.core.models import ClinicSettings, OpeningHours
+from physiofit.intake.demo import load_demo_patients
 from physiofit.website.models import (
     ConditionPage,
     ContactPage,
@@ -64,6 +65,8 @@ class Command(BaseCommand):
             self._child(home, StandardPage, demo.PRIVACY)
             self._child(home, StandardPage, demo.DISCLAIMER)
             self._booking()
+        for made in load_demo_patients():
+            self.stdout.write(f"Demo patient: {made}")
         self._accounts()
 
     def _home(self) -> HomePage:
