@@ -139,7 +139,7 @@ def intake_rows(questionnaire: Questionnaire, available: dict | None = None) -> 
             continue
         labels = {str(o.value): o.label or str(o.value) for o in item.options}
         if item.kind == "multi":
-            shown = ", ".join(labels.get(str(v), str(v)) for v in value)
+            shown = "; ".join(labels.get(str(v), str(v)) for v in value)
         elif item.kind == "choice":
             shown = labels.get(str(value), str(value))
         elif item.kind == "activities":

@@ -53,7 +53,7 @@ class ScreeningAlertsPanel(Component):
         self.pending = pending
 
     def get_context_data(self, parent_context):
-        return {"pending": self.pending}
+        return {"pending": self.pending, "clinic": parent_context.get("clinic")}
 
 
 @hooks.register("construct_homepage_panels")

@@ -25,3 +25,12 @@ def signed(value, digits=1) -> str:
     if value is None:
         return "–"
     return f"{value:+.{int(digits)}f}".replace("-", "−")
+
+
+@register.filter
+def in_zone(moment, zone):
+    """The wall-clock time in `zone`, for the `date` filter. Wagtail's admin renders in the
+    user's chosen zone or the server's, so clinic times are converted explicitly."""
+    if moment is None or zone is None:
+        return moment
+    return moment.astimezone(zone).replace(tzinfo=None)
