@@ -17,9 +17,10 @@ from physiofit.booking.models import Patient
 from physiofit.core.models import AuditEvent, audit, clinic_today
 
 from . import instruments, selectors, services, triage
-from .models import MeasureSchedule, Questionnaire, Screening
+from .models import TIER_CHOICES, MeasureSchedule, Questionnaire, Screening
 
 PERMISSION = "intake.view_clinical_record"
+TIER_LABELS = dict(TIER_CHOICES)
 clinical_only = permission_required(PERMISSION, raise_exception=True)
 
 
@@ -192,7 +193,7 @@ def screenings(request):
     flags = triage.red_flags()
     texts = {q.key: q.text for q in flags.questions}
     rules = [
-        {"tier": r.tier, "questions": [texts[k] for k in r.when], "reason": r.reason}
+        {"tier": TIER_LABELS[r.tier], "questions": [texts[k] for k in r.when], "reason": r.reason}
         for r in flags.rules
     ]
     return TemplateResponse(
