@@ -28,6 +28,7 @@ from .models import (
     WaitlistEntry,
     new_reference,
 )
+from .signals import visit_completed
 
 STAFF_HORIZON = timedelta(days=365)
 
@@ -361,8 +362,12 @@ def appointment_set_status(*, appointment: Appointment, status: str) -> Appointm
         appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if appointment.status == Appointment.Status.CANCELLED:
             raise BookingError("not_active")
+        if appointment.status == status:
+            return appointment  # a repeated click changes nothing and sends nothing twice
         appointment.status = status
         appointment.save(update_fields=["status", "updated_at"])
+        if status == Appointment.Status.COMPLETED:
+            visit_completed.send(sender=Appointment, appointment=appointment)
     return appointment
 
 

@@ -146,16 +146,20 @@ class Questionnaire(models.Model):
 
 
 class MeasureSchedule(models.Model):
-    """Send an instrument to a patient again every so many days, until a last day."""
+    """Send an instrument to a patient again every so many days, or after every so many
+    completed visits, until a last day."""
 
     wagtail_reference_index_ignore = True
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="measure_schedules")
     instrument = models.CharField(max_length=20, choices=instrument_choices)
     every_days = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(7), MaxValueValidator(180)]
+        null=True, blank=True, validators=[MinValueValidator(7), MaxValueValidator(180)]
     )
-    next_due = models.DateField()
+    every_visits = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+    next_due = models.DateField(null=True, blank=True)
     last_day = models.DateField()
     active = models.BooleanField(default=True)
     created_by = models.ForeignKey(
@@ -166,10 +170,16 @@ class MeasureSchedule(models.Model):
     class Meta:
         ordering = ["next_due"]
         constraints = [
-            models.CheckConstraint(condition=Q(every_days__gte=7), name="schedule_at_least_weekly"),
+            models.CheckConstraint(
+                condition=Q(every_days__gte=7, next_due__isnull=False, every_visits__isnull=True)
+                | Q(every_visits__gte=1, every_days__isnull=True),
+                name="schedule_by_days_or_visits",
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.every_visits:
+            return f"{self.instrument} after every {self.every_visits} visits"
         return f"{self.instrument} every {self.every_days} days"
 
 

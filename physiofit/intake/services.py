@@ -218,12 +218,16 @@ def schedule_create(
     *,
     patient: Patient,
     instrument: str,
-    every_days: int,
     last_day: date,
     created_by,
     today: date,
+    every_days: int | None = None,
+    every_visits: int | None = None,
 ) -> MeasureSchedule:
-    """Send the measure now and then every `every_days` days until `last_day`."""
+    """Send the measure now, then every `every_days` days or after every `every_visits`
+    completed visits, until `last_day`. Exactly one of the two is given."""
+    if (every_days is None) == (every_visits is None):
+        raise ValueError("give every_days or every_visits, not both")
     with transaction.atomic():
         questionnaire_send(
             patient=patient, instrument=instrument, label="Scheduled", sent_by=created_by
@@ -232,14 +236,49 @@ def schedule_create(
             patient=patient,
             instrument=instrument,
             every_days=every_days,
-            next_due=today + timedelta(days=every_days),
+            every_visits=every_visits,
+            next_due=today + timedelta(days=every_days) if every_days else None,
             last_day=last_day,
             created_by=created_by,
         )
         schedule.full_clean()
         schedule.save()
-        transaction.on_commit(lambda: _wake_on(schedule.next_due))
+        if schedule.next_due:
+            transaction.on_commit(lambda: _wake_on(schedule.next_due))
     return schedule
+
+
+def measures_after_visit(*, appointment: Appointment, today: date) -> int:
+    """When a visit is completed, send the measures scheduled "after every N visits" whose
+    turn it is (the patient's Nth, 2Nth... completed visit). Runs in the status change's
+    transaction."""
+    schedules = list(
+        MeasureSchedule.objects.filter(
+            patient_id=appointment.patient_id,
+            active=True,
+            every_visits__isnull=False,
+            last_day__gte=today,
+        )
+    )
+    if not schedules:
+        return 0
+    visits = Appointment.objects.filter(
+        patient_id=appointment.patient_id, status=Appointment.Status.COMPLETED
+    ).count()
+    sent = 0
+    for schedule in schedules:
+        if visits % schedule.every_visits == 0:
+            try:
+                questionnaire_send(
+                    patient=appointment.patient,
+                    instrument=schedule.instrument,
+                    label=f"Visit {visits}",
+                    appointment=appointment,
+                )
+                sent += 1
+            except IntakeError:
+                MeasureSchedule.objects.filter(pk=schedule.pk).update(active=False)
+    return sent
 
 
 def _wake_on(day: date) -> None:
@@ -258,9 +297,9 @@ def schedules_send_due(*, today: date) -> int:
     """Send every scheduled measure that is due; each schedule is claimed under a row lock,
     so two runs on the same day send once."""
     sent = 0
-    due = MeasureSchedule.objects.filter(active=True, next_due__lte=today).values_list(
-        "pk", flat=True
-    )
+    due = MeasureSchedule.objects.filter(
+        active=True, every_days__isnull=False, next_due__lte=today
+    ).values_list("pk", flat=True)
     for pk in list(due):
         with transaction.atomic():
             schedule = (

@@ -41,8 +41,26 @@ class SendMeasureForm(forms.Form):
 
 class ScheduleForm(forms.Form):
     instrument = forms.ChoiceField(label="Measure")
-    every_days = forms.IntegerField(min_value=7, max_value=180, initial=14, label="Every (days)")
+    every_days = forms.IntegerField(
+        min_value=7, max_value=180, required=False, label="Every (days)"
+    )
+    every_visits = forms.IntegerField(
+        min_value=1, max_value=20, required=False, label="or after every (visits)"
+    )
     last_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Until")
+
+    def clean(self):
+        data = super().clean()
+        given = [k for k in ("every_days", "every_visits") if data.get(k) is not None]
+        if (
+            len(given) != 1
+            and not self.has_error("every_days")
+            and not self.has_error("every_visits")
+        ):
+            raise forms.ValidationError(
+                "Repeat either every so many days or after every so many visits (one of the two)."
+            )
+        return data
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,6 +143,7 @@ def schedule_measure(request, pk):
             patient=patient,
             instrument=form.cleaned_data["instrument"],
             every_days=form.cleaned_data["every_days"],
+            every_visits=form.cleaned_data["every_visits"],
             last_day=form.cleaned_data["last_day"],
             created_by=request.user,
             today=clinic_today(),

@@ -221,3 +221,50 @@ def test_confirmation_links_the_intake_and_the_reminder_only_until_it_is_submitt
         questionnaire=intake, answers=INTAKE_ANSWERS, submit=True, today=TODAY
     )
     assert "/intake/" not in build(reminder).body
+
+
+def test_visit_schedules_send_after_every_nth_completed_visit(booking, appointment):
+    from physiofit.booking import services as booking_services
+
+    patient = appointment.patient
+    services.schedule_create(
+        patient=patient,
+        instrument="nprs",
+        every_visits=2,
+        last_day=TODAY + timedelta(days=90),
+        created_by=None,
+        today=TODAY,
+    )
+    assert patient.questionnaires.count() == 1  # sent now, as a baseline
+    follow_ups = [
+        booking_services.appointment_book(
+            service=booking["follow_up"],
+            practitioner=booking["alex"],
+            start=bend(2026, 12, day, 10),
+            patient=patient_details(),
+            now=NOW,
+        )
+        for day in (3, 4, 7)
+    ]
+    booking_services.appointment_set_status(appointment=appointment, status="completed")
+    assert patient.questionnaires.count() == 1  # first visit
+    booking_services.appointment_set_status(appointment=follow_ups[0], status="completed")
+    assert list(patient.questionnaires.values_list("label", flat=True)) == ["Visit 2", "Scheduled"]
+    booking_services.appointment_set_status(appointment=follow_ups[0], status="completed")
+    assert patient.questionnaires.count() == 2  # a repeated click sends nothing twice
+    booking_services.appointment_set_status(appointment=follow_ups[1], status="no_show")
+    booking_services.appointment_set_status(appointment=follow_ups[2], status="completed")
+    assert patient.questionnaires.count() == 2  # third completed visit: not its turn
+
+
+def test_a_schedule_is_by_days_or_by_visits(appointment):
+    with pytest.raises(ValueError, match="not both"):
+        services.schedule_create(
+            patient=appointment.patient,
+            instrument="nprs",
+            every_days=14,
+            every_visits=2,
+            last_day=TODAY + timedelta(days=30),
+            created_by=None,
+            today=TODAY,
+        )

@@ -142,6 +142,21 @@ def test_staff_send_a_measure_and_bad_input_is_a_400(
     )
     assert bad.status_code == 400
     assert "Choose a day after today" in bad.content.decode()
+    neither = client.post(
+        f"/admin/clinical/patient/{patient.pk}/schedule/",
+        {"instrument": "nprs", "last_day": "2027-03-01"},
+    )
+    assert neither.status_code == 400
+    assert "one of the two" in neither.content.decode()
+    by_visits = client.post(
+        f"/admin/clinical/patient/{patient.pk}/schedule/",
+        {"instrument": "nprs", "every_visits": "4", "last_day": "2027-03-01"},
+    )
+    assert by_visits.status_code == 302
+    assert (
+        "after every 4 visits"
+        in client.get(f"/admin/clinical/patient/{patient.pk}/").content.decode()
+    )
 
 
 def test_patient_record_links_to_outcomes_for_clinical_staff_only(
