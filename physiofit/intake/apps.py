@@ -15,6 +15,6 @@ class IntakeConfig(AppConfig):
 def _send_visit_measures(sender, appointment, **kwargs) -> None:
     from physiofit.core.models import clinic_today
 
-    from .services import measures_after_visit
+    from .schedules import measures_after_visit
 
     measures_after_visit(appointment=appointment, today=clinic_today())

@@ -4,21 +4,16 @@ Each use case is one transaction; emails are queued after the commit. Rules (tie
 come from the pure modules `triage`, `scoring` and `instruments`.
 """
 
-import hashlib
-import secrets
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
 
 from physiofit.booking import services as booking
 from physiofit.booking.models import Appointment, Notification, Patient, Service
-from physiofit.core.models import clinic_zone
 
 from . import instruments, triage
-from .models import InstrumentWording, MeasureSchedule, PortalLink, Questionnaire, Screening
-
-PORTAL_LINK_LIFETIME = timedelta(days=7)
+from .models import InstrumentWording, Questionnaire, Screening
 
 
 class IntakeError(Exception):
@@ -214,155 +209,6 @@ def _email_questionnaire(questionnaire_id: int) -> None:
     send_questionnaire_email.enqueue(questionnaire_id)
 
 
-def schedule_create(
-    *,
-    patient: Patient,
-    instrument: str,
-    last_day: date,
-    created_by,
-    today: date,
-    every_days: int | None = None,
-    every_visits: int | None = None,
-) -> MeasureSchedule:
-    """Send the measure now, then every `every_days` days or after every `every_visits`
-    completed visits, until `last_day`. Exactly one of the two is given."""
-    if (every_days is None) == (every_visits is None):
-        raise ValueError("give every_days or every_visits, not both")
-    with transaction.atomic():
-        questionnaire_send(
-            patient=patient, instrument=instrument, label="Scheduled", sent_by=created_by
-        )
-        schedule = MeasureSchedule(
-            patient=patient,
-            instrument=instrument,
-            every_days=every_days,
-            every_visits=every_visits,
-            next_due=today + timedelta(days=every_days) if every_days else None,
-            last_day=last_day,
-            created_by=created_by,
-        )
-        schedule.full_clean()
-        schedule.save()
-        if schedule.next_due:
-            transaction.on_commit(lambda: _wake_on(schedule.next_due))
-    return schedule
-
-
-def measures_after_visit(*, appointment: Appointment, today: date) -> int:
-    """When a visit is completed, send the measures scheduled "after every N visits" whose
-    turn it is (the patient's Nth, 2Nth... completed visit). Runs in the status change's
-    transaction."""
-    schedules = list(
-        MeasureSchedule.objects.filter(
-            patient_id=appointment.patient_id,
-            active=True,
-            every_visits__isnull=False,
-            last_day__gte=today,
-        )
-    )
-    if not schedules:
-        return 0
-    visits = Appointment.objects.filter(
-        patient_id=appointment.patient_id, status=Appointment.Status.COMPLETED
-    ).count()
-    sent = 0
-    for schedule in schedules:
-        if visits % schedule.every_visits == 0:
-            try:
-                questionnaire_send(
-                    patient=appointment.patient,
-                    instrument=schedule.instrument,
-                    label=f"Visit {visits}",
-                    appointment=appointment,
-                )
-                sent += 1
-            except IntakeError:
-                MeasureSchedule.objects.filter(pk=schedule.pk).update(active=False)
-    return sent
-
-
-def _wake_on(day: date) -> None:
-    """Have the worker send measures due on `day` (8:00 clinic time); the `send_measures`
-    command does the same from cron where the task backend cannot defer."""
-    from django_tasks import default_task_backend
-
-    from .tasks import send_due_measures
-
-    if default_task_backend.supports_defer:
-        at = datetime.combine(day, time(8), tzinfo=clinic_zone())
-        send_due_measures.using(run_after=at).enqueue()
-
-
-def schedules_send_due(*, today: date) -> int:
-    """Send every scheduled measure that is due; each schedule is claimed under a row lock,
-    so two runs on the same day send once."""
-    sent = 0
-    due = MeasureSchedule.objects.filter(
-        active=True, every_days__isnull=False, next_due__lte=today
-    ).values_list("pk", flat=True)
-    for pk in list(due):
-        with transaction.atomic():
-            schedule = (
-                MeasureSchedule.objects.select_for_update()
-                .select_related("patient")
-                .filter(pk=pk, active=True, next_due__lte=today)
-                .first()
-            )
-            if schedule is None:
-                continue
-            if schedule.next_due > schedule.last_day:
-                schedule.active = False
-                schedule.save(update_fields=["active"])
-                continue
-            try:
-                questionnaire_send(
-                    patient=schedule.patient, instrument=schedule.instrument, label="Scheduled"
-                )
-                sent += 1
-            except IntakeError:
-                schedule.active = False  # its wording was removed: stop rather than fail daily
-            schedule.next_due = today + timedelta(days=schedule.every_days)
-            schedule.save(update_fields=["next_due", "active"])
-            if schedule.active:
-                transaction.on_commit(lambda day=schedule.next_due: _wake_on(day))
-    return sent
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def portal_link_create(*, patient: Patient, now: datetime | None = None) -> str:
-    """A new one-time sign-in token for the patient's portal; only its hash is stored."""
-    now = now or timezone.now()
-    token = secrets.token_urlsafe(32)
-    PortalLink.objects.create(
-        patient=patient, token_hash=_hash(token), expires_at=now + PORTAL_LINK_LIFETIME
-    )
-    return token
-
-
-def portal_link_use(*, token: str, now: datetime | None = None) -> Patient:
-    """Spend a sign-in token: valid once, before it expires."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        link = (
-            PortalLink.objects.select_for_update()
-            .select_related("patient")
-            .filter(token_hash=_hash(token))
-            .first()
-        )
-        if link is None:
-            raise IntakeError("link_invalid")
-        if link.used_at is not None:
-            raise IntakeError("link_used")
-        if link.expires_at <= now:
-            raise IntakeError("link_expired")
-        link.used_at = now
-        link.save(update_fields=["used_at"])
-    return link.patient
-
-
 def wording_import(*, instrument: str, wording: dict, source: str = "") -> InstrumentWording:
     """Store a clinic's licensed wording for a copyrighted instrument, after checking it fits."""
     definition = instruments.get(instrument)
@@ -378,15 +224,3 @@ def wording_import(*, instrument: str, wording: dict, source: str = "") -> Instr
         instrument=instrument, defaults={"wording": wording, "source": source[:200]}
     )
     return stored
-
-
-def portal_link_request(*, email: str) -> int:
-    """Queue a sign-in email to each patient record with this address (none if unknown)."""
-    from .tasks import send_portal_link
-
-    patients = list(
-        Patient.objects.filter(email=email.strip().lower()).values_list("pk", flat=True)
-    )
-    for patient_id in patients:
-        transaction.on_commit(lambda patient_id=patient_id: send_portal_link.enqueue(patient_id))
-    return len(patients)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from physiofit.booking.models import Patient
 from physiofit.core.models import AuditEvent, audit, clinic_today
 
-from . import instruments, selectors, services, triage
+from . import instruments, schedules, selectors, services, triage
 from .models import TIER_CHOICES, MeasureSchedule, Questionnaire, Screening
 
 PERMISSION = "intake.view_clinical_record"
@@ -139,7 +139,7 @@ def schedule_measure(request, pk):
     if not form.is_valid():
         return patient_outcomes(request, pk, schedule_form=form, status=400)
     try:
-        schedule = services.schedule_create(
+        schedule = schedules.schedule_create(
             patient=patient,
             instrument=form.cleaned_data["instrument"],
             every_days=form.cleaned_data["every_days"],

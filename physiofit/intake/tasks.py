@@ -15,7 +15,7 @@ from wagtail.models import Site
 from physiofit.booking.models import Patient
 from physiofit.core.models import ClinicSettings, clinic_today
 
-from . import services
+from . import portal, schedules
 from .models import Questionnaire
 
 MAX_ATTEMPTS = 5
@@ -23,13 +23,13 @@ MAX_ATTEMPTS = 5
 
 def _email(template: str, subject: str, patient: Patient, **context) -> EmailMultiAlternatives:
     clinic = ClinicSettings.for_site(Site.objects.get(is_default_site=True))
-    token = services.portal_link_create(patient=patient)
+    token = portal.portal_link_create(patient=patient)
     context = {
         "clinic": clinic,
         "patient": patient,
         "sign_in_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/")
         + reverse("intake:portal_sign_in", args=[token]),
-        "valid_days": services.PORTAL_LINK_LIFETIME.days,
+        "valid_days": portal.PORTAL_LINK_LIFETIME.days,
         **context,
     }
     message = EmailMultiAlternatives(
@@ -82,4 +82,4 @@ def send_portal_link(patient_id: int) -> str:
 @task()
 def send_due_measures() -> int:
     """Send scheduled outcome measures due today (clinic time); run daily by cron or worker."""
-    return services.schedules_send_due(today=clinic_today())
+    return schedules.schedules_send_due(today=clinic_today())

@@ -22,6 +22,7 @@ from . import selectors, services, triage
 from .forms import QuestionnaireForm, ScreeningForm
 from .gate import SESSION_SCREENINGS, outcome_page
 from .models import Questionnaire
+from .portal import portal_link_request, portal_link_use
 
 SESSION_PORTAL = "portal_patient"
 SESSION_PORTAL_UNTIL = "portal_until"
@@ -184,7 +185,7 @@ def _portal_request_link(request):
         return render(
             request, "portal_sign_in", {"error": "Please enter your email address."}, status=400
         )
-    services.portal_link_request(email=email)
+    portal_link_request(email=email)
     return render(request, "portal_sign_in", {"sent": True})
 
 
@@ -194,7 +195,7 @@ def portal_sign_in(request, token):
     if request.method == "GET":
         return render(request, "portal_continue", {"token": token})
     try:
-        patient = services.portal_link_use(token=token)
+        patient = portal_link_use(token=token)
     except services.IntakeError as error:
         return render(request, "portal_sign_in", {"error": error.message}, status=410)
     request.session.cycle_key()

@@ -7,7 +7,7 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 
 from physiofit.booking.models import Appointment, Notification
-from physiofit.intake import services
+from physiofit.intake import portal, schedules, services
 from physiofit.intake.models import InstrumentWording, MeasureSchedule, Questionnaire, Screening
 from tests.booking.conftest import NOW, bend
 from tests.factories import patient_details
@@ -168,15 +168,15 @@ def test_import_command_prints_a_template(db, capsys):
 
 
 def test_portal_links_work_once_and_expire(appointment):
-    token = services.portal_link_create(patient=appointment.patient, now=NOW)
-    assert services.portal_link_use(token=token, now=NOW) == appointment.patient
+    token = portal.portal_link_create(patient=appointment.patient, now=NOW)
+    assert portal.portal_link_use(token=token, now=NOW) == appointment.patient
     with pytest.raises(services.IntakeError, match="already been used"):
-        services.portal_link_use(token=token, now=NOW)
-    old = services.portal_link_create(patient=appointment.patient, now=NOW)
+        portal.portal_link_use(token=token, now=NOW)
+    old = portal.portal_link_create(patient=appointment.patient, now=NOW)
     with pytest.raises(services.IntakeError, match="expired"):
-        services.portal_link_use(token=old, now=NOW + timedelta(days=8))
+        portal.portal_link_use(token=old, now=NOW + timedelta(days=8))
     with pytest.raises(services.IntakeError, match="not valid"):
-        services.portal_link_use(token="nonsense", now=NOW)
+        portal.portal_link_use(token="nonsense", now=NOW)
 
 
 def test_schedules_send_when_due_once_and_stop_after_the_last_day(
@@ -184,7 +184,7 @@ def test_schedules_send_when_due_once_and_stop_after_the_last_day(
 ):
     patient = appointment.patient
     with django_capture_on_commit_callbacks(execute=True):
-        schedule = services.schedule_create(
+        schedule = schedules.schedule_create(
             patient=patient,
             instrument="nprs",
             every_days=14,
@@ -193,11 +193,11 @@ def test_schedules_send_when_due_once_and_stop_after_the_last_day(
             today=TODAY,
         )
     assert patient.questionnaires.count() == 1
-    assert services.schedules_send_due(today=TODAY + timedelta(days=13)) == 0
-    assert services.schedules_send_due(today=TODAY + timedelta(days=14)) == 1
-    assert services.schedules_send_due(today=TODAY + timedelta(days=14)) == 0
+    assert schedules.schedules_send_due(today=TODAY + timedelta(days=13)) == 0
+    assert schedules.schedules_send_due(today=TODAY + timedelta(days=14)) == 1
+    assert schedules.schedules_send_due(today=TODAY + timedelta(days=14)) == 0
     assert patient.questionnaires.count() == 2
-    assert services.schedules_send_due(today=TODAY + timedelta(days=28)) == 0
+    assert schedules.schedules_send_due(today=TODAY + timedelta(days=28)) == 0
     schedule.refresh_from_db()
     assert not schedule.active
     assert MeasureSchedule.objects.filter(active=True).count() == 0
@@ -227,7 +227,7 @@ def test_visit_schedules_send_after_every_nth_completed_visit(booking, appointme
     from physiofit.booking import services as booking_services
 
     patient = appointment.patient
-    services.schedule_create(
+    schedules.schedule_create(
         patient=patient,
         instrument="nprs",
         every_visits=2,
@@ -259,7 +259,7 @@ def test_visit_schedules_send_after_every_nth_completed_visit(booking, appointme
 
 def test_a_schedule_is_by_days_or_by_visits(appointment):
     with pytest.raises(ValueError, match="not both"):
-        services.schedule_create(
+        schedules.schedule_create(
             patient=appointment.patient,
             instrument="nprs",
             every_days=14,

@@ -9,7 +9,7 @@ from django.core import mail
 
 from physiofit.booking.models import Appointment
 from physiofit.booking.tokens import manage_token
-from physiofit.intake import services
+from physiofit.intake import portal, services
 from physiofit.intake.models import PortalLink, Questionnaire, Screening
 from physiofit.intake.triage import red_flags
 from tests.booking.conftest import NOW, bend
@@ -198,7 +198,7 @@ def test_intake_link_must_be_signed(booking, client):
 
 
 def portal_sign_in(client, patient):
-    token = services.portal_link_create(patient=patient)
+    token = portal.portal_link_create(patient=patient)
     assert "Continue" in client.get(f"/portal/sign-in/{token}/").content.decode()
     assert PortalLink.objects.filter(used_at__isnull=True).exists()  # GET does not spend it
     response = client.post(f"/portal/sign-in/{token}/")

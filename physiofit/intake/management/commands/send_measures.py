@@ -4,7 +4,7 @@ more often: each schedule is claimed under a lock and moves its next due day for
 from django.core.management.base import BaseCommand
 
 from physiofit.core.models import clinic_today
-from physiofit.intake.services import schedules_send_due
+from physiofit.intake.schedules import schedules_send_due
 
 
 class Command(BaseCommand):
