@@ -80,6 +80,9 @@ def red_flags() -> RedFlags:
 def screen(answers: Mapping[str, bool], flags: RedFlags | None = None) -> Screening:
     """The most urgent tier any rule reaches, with every matched reason, most urgent first.
 
+    The rules follow NICE NG59 (2016/2020), the IFOMPT red-flag framework (Finucane et al.,
+    JOSPT 2020;50:350-72) and the GIRFT/BASS suspected cauda equina pathway (2023).
+
     `answers` maps question keys to True (yes) or False (no); an unanswered question counts
     as no. Unknown keys or non-boolean answers raise ValueError."""
     flags = flags or red_flags()
