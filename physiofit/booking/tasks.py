@@ -1,6 +1,6 @@
 """Background work for booking: notifications, reminders, waitlist offers."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -8,12 +8,15 @@ from django.utils import timezone
 from django_tasks import default_task_backend, task
 from wagtail.models import Site
 
+from physiofit.core.delivery import StatusFields, deliver
 from physiofit.core.models import ClinicSettings
 
 from . import emails, selectors
 from .models import Appointment, Notification, WaitlistEntry
 
-MAX_ATTEMPTS = 5
+NOTIFICATION_FIELDS = StatusFields(
+    status="status", attempts="attempts", error="error", sent_at="sent_at"
+)
 
 
 def _staff_recipient(appointment: Appointment) -> str:
@@ -59,7 +62,7 @@ def _schedule_reminder(appointment: Appointment) -> None:
 
 @task()
 def send_notification(notification_id: int) -> str:
-    """Send one notification; record failures and retry later with back-off."""
+    """Send one notification; failures are recorded and retried with back-off."""
     notification = Notification.objects.select_related(
         "appointment__patient",
         "appointment__service",
@@ -67,24 +70,12 @@ def send_notification(notification_id: int) -> str:
         "waitlist_entry__patient",
         "offered_practitioner",
     ).get(pk=notification_id)
-    if notification.status == Notification.Status.SENT:
-        return "already sent"
-    notification.attempts += 1
-    try:
-        emails.build(notification).send()
-    except Exception as error:  # any transport failure is recorded, then retried
-        notification.status = Notification.Status.FAILED
-        notification.error = f"{type(error).__name__}: {error}"[:300]
-        notification.save(update_fields=["status", "error", "attempts"])
-        if notification.attempts < MAX_ATTEMPTS and default_task_backend.supports_defer:
-            delay = timedelta(minutes=2**notification.attempts)
-            send_notification.using(run_after=timezone.now() + delay).enqueue(notification_id)
-        return "failed"
-    notification.status = Notification.Status.SENT
-    notification.error = ""
-    notification.sent_at = timezone.now()
-    notification.save(update_fields=["status", "error", "attempts", "sent_at"])
-    return "sent"
+    return deliver(
+        notification,
+        build=lambda: emails.build(notification),
+        retry=send_notification,
+        fields=NOTIFICATION_FIELDS,
+    )
 
 
 def _claim_reminder(appointment_id: int, start: datetime) -> bool:

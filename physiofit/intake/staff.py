@@ -104,56 +104,69 @@ def patient_outcomes(request, pk, send_form=None, schedule_form=None, status=200
     )
 
 
+def _post_measure_form(request, pk, form_class, form_name: str, write, done: str):
+    """Validate one of the outcome page's forms and run `write(patient, data)`, which returns
+    the row it created and an audit summary; then audit and go back to the page. A refusal
+    shows the page again with the form's errors (400)."""
+    patient = get_object_or_404(Patient, pk=pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            created, summary = write(patient, form.cleaned_data)
+        except services.IntakeError as error:
+            form.add_error("instrument", error.message)
+        else:
+            audit(user=request.user, action=AuditEvent.Action.CREATE, obj=created, summary=summary)
+            messages.success(request, done)
+            return redirect("intake_staff:outcomes", pk)
+    return patient_outcomes(request, pk, **{form_name: form}, status=400)
+
+
 @clinical_only
 @require_POST
 def send_measure(request, pk):
-    patient = get_object_or_404(Patient, pk=pk)
-    form = SendMeasureForm(request.POST)
-    if not form.is_valid():
-        return patient_outcomes(request, pk, send_form=form, status=400)
-    try:
+    def write(patient, data):
         questionnaire = services.questionnaire_send(
             patient=patient,
-            instrument=form.cleaned_data["instrument"],
-            label=form.cleaned_data["label"],
+            instrument=data["instrument"],
+            label=data["label"],
             sent_by=request.user,
         )
-    except services.IntakeError as error:
-        form.add_error("instrument", error.message)
-        return patient_outcomes(request, pk, send_form=form, status=400)
-    audit(
-        user=request.user,
-        action=AuditEvent.Action.CREATE,
-        obj=questionnaire,
-        summary=f"sent {questionnaire.instrument}",
+        return questionnaire, f"sent {questionnaire.instrument}"
+
+    return _post_measure_form(
+        request,
+        pk,
+        SendMeasureForm,
+        "send_form",
+        write,
+        "Sent. The patient gets an email with a sign-in link.",
     )
-    messages.success(request, "Sent. The patient gets an email with a sign-in link.")
-    return redirect("intake_staff:outcomes", pk)
 
 
 @clinical_only
 @require_POST
 def schedule_measure(request, pk):
-    patient = get_object_or_404(Patient, pk=pk)
-    form = ScheduleForm(request.POST)
-    if not form.is_valid():
-        return patient_outcomes(request, pk, schedule_form=form, status=400)
-    try:
+    def write(patient, data):
         schedule = schedules.schedule_create(
             patient=patient,
-            instrument=form.cleaned_data["instrument"],
-            every_days=form.cleaned_data["every_days"],
-            every_visits=form.cleaned_data["every_visits"],
-            last_day=form.cleaned_data["last_day"],
+            instrument=data["instrument"],
+            every_days=data["every_days"],
+            every_visits=data["every_visits"],
+            last_day=data["last_day"],
             created_by=request.user,
             today=clinic_today(),
         )
-    except services.IntakeError as error:
-        form.add_error("instrument", error.message)
-        return patient_outcomes(request, pk, schedule_form=form, status=400)
-    audit(user=request.user, action=AuditEvent.Action.CREATE, obj=schedule, summary="scheduled")
-    messages.success(request, "Scheduled. The first one was sent now.")
-    return redirect("intake_staff:outcomes", pk)
+        return schedule, "scheduled"
+
+    return _post_measure_form(
+        request,
+        pk,
+        ScheduleForm,
+        "schedule_form",
+        write,
+        "Scheduled. The first one was sent now.",
+    )
 
 
 @clinical_only

@@ -2,23 +2,19 @@
 
 Sign-in tokens are created inside the task, so they never sit in the task queue's table."""
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
-from django_tasks import default_task_backend, task
+from django_tasks import task
 from wagtail.models import Site
 
 from physiofit.booking.models import Patient
+from physiofit.core.delivery import deliver
 from physiofit.core.models import ClinicSettings, clinic_today
 
 from . import portal, schedules
 from .models import Questionnaire
-
-MAX_ATTEMPTS = 5
 
 
 def _email(template: str, subject: str, patient: Patient, **context) -> EmailMultiAlternatives:
@@ -46,29 +42,17 @@ def _email(template: str, subject: str, patient: Patient, **context) -> EmailMul
 
 @task()
 def send_questionnaire_email(questionnaire_id: int) -> str:
-    """Email the patient a sign-in link to a questionnaire; record failures and retry."""
+    """Email the patient a sign-in link to a questionnaire; failures are recorded and retried."""
     questionnaire = Questionnaire.objects.select_related("patient").get(pk=questionnaire_id)
-    if questionnaire.email_status == Questionnaire.Email.SENT or not questionnaire.is_open:
+    if not questionnaire.is_open:
         return "skipped"
-    questionnaire.email_attempts += 1
-    try:
-        _email(
+    return deliver(
+        questionnaire,
+        build=lambda: _email(
             "questionnaire", "A short questionnaire from your clinic", questionnaire.patient
-        ).send()
-    except Exception as error:  # any transport failure is recorded, then retried
-        questionnaire.email_status = Questionnaire.Email.FAILED
-        questionnaire.email_error = f"{type(error).__name__}: {error}"[:300]
-        questionnaire.save(update_fields=["email_status", "email_error", "email_attempts"])
-        if questionnaire.email_attempts < MAX_ATTEMPTS and default_task_backend.supports_defer:
-            delay = timedelta(minutes=2**questionnaire.email_attempts)
-            send_questionnaire_email.using(run_after=timezone.now() + delay).enqueue(
-                questionnaire_id
-            )
-        return "failed"
-    questionnaire.email_status = Questionnaire.Email.SENT
-    questionnaire.email_error = ""
-    questionnaire.save(update_fields=["email_status", "email_error", "email_attempts"])
-    return "sent"
+        ),
+        retry=send_questionnaire_email,
+    )
 
 
 @task()

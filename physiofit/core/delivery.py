@@ -1,0 +1,50 @@
+"""Sending one outgoing email that has a status row (contact messages, booking notifications,
+questionnaire invitations): record sent or failed, and retry a failure later with back-off."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.mail import EmailMessage
+from django.utils import timezone
+from django_tasks import default_task_backend
+
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class StatusFields:
+    """The names of a row's delivery fields."""
+
+    status: str = "email_status"
+    attempts: str = "email_attempts"
+    error: str = "email_error"
+    sent_at: str | None = None
+
+
+def deliver(row, *, build: Callable[[], EmailMessage], retry, fields=StatusFields()) -> str:
+    """Build and send `row`'s email once. A failure (building or sending) is recorded with its
+    reason and `retry` (a task taking the row's id) is queued after 2, 4, 8… minutes, up to
+    MAX_ATTEMPTS in all. Returns "sent", "failed" or "already sent"."""
+    if getattr(row, fields.status) == "sent":
+        return "already sent"
+    attempts = getattr(row, fields.attempts) + 1
+    setattr(row, fields.attempts, attempts)
+    updated = [fields.status, fields.error, fields.attempts]
+    try:
+        build().send()
+    except Exception as error:  # any failure is recorded, then retried
+        setattr(row, fields.status, "failed")
+        setattr(row, fields.error, f"{type(error).__name__}: {error}"[:300])
+        row.save(update_fields=updated)
+        if attempts < MAX_ATTEMPTS and default_task_backend.supports_defer:
+            delay = timedelta(minutes=2**attempts)
+            retry.using(run_after=timezone.now() + delay).enqueue(row.pk)
+        return "failed"
+    setattr(row, fields.status, "sent")
+    setattr(row, fields.error, "")
+    if fields.sent_at:
+        setattr(row, fields.sent_at, timezone.now())
+        updated.append(fields.sent_at)
+    row.save(update_fields=updated)
+    return "sent"
