@@ -27,7 +27,9 @@ class Retry:
 
 
 def row(**fields):
-    return Row(pk=7, email_status="queued", email_attempts=0, email_error="", **fields)
+    return Row(
+        **{"pk": 7, "email_status": "queued", "email_attempts": 0, "email_error": "", **fields}
+    )
 
 
 class Broken:
