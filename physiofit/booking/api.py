@@ -303,7 +303,9 @@ def create_appointment(request: HttpRequest, payload: AppointmentIn):
             return Status(422, {"error": error.code, "message": error.message})
         if screening.tier == "emergency":
             screening.save()  # kept, with no patient, so staff see it
-            return Status(422, {"error": "seek_emergency_care", "message": error_text("emergency")})
+            return Status(
+                422, {"error": "seek_emergency_care", "message": tier_message("emergency")}
+            )
     context = selectors.booking_context()
     try:
         appointment = intake_services.appointment_book_screened(
@@ -342,13 +344,13 @@ def create_appointment(request: HttpRequest, payload: AppointmentIn):
             and {
                 "tier": screening.tier,
                 "title": triage.red_flags().messages[screening.tier]["title"],
-                "message": error_text(screening.tier),
+                "message": tier_message(screening.tier),
             },
         },
     )
 
 
-def error_text(tier: str) -> str:
+def tier_message(tier: str) -> str:
     return triage.red_flags().messages[tier]["text"]
 
 
