@@ -183,3 +183,11 @@ def test_calendar_marks_bookings_waiting_for_review_for_clinical_staff_only(
         "Screening review needed"
         not in client.get("/admin/calendar/", {"date": "2026-12-03"}).content.decode()
     )
+
+
+def test_admins_can_grant_the_clinical_permission_to_a_group(client, django_user_model, booking):
+    admin = django_user_model.objects.create_superuser("root", password="x" * 16)
+    client.force_login(admin)
+    html = client.get("/admin/groups/new/").content.decode()
+    assert "Can see screening results, intake answers and outcome measures" in html
+    assert "Can see patients and their appointments" in html
