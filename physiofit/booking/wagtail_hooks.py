@@ -1,7 +1,6 @@
 from django.urls import include, path, reverse
 from django.utils.functional import cached_property
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic import EditView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
@@ -10,7 +9,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from physiofit.core.models import AuditEvent, audit
-from physiofit.core.permissions import DeniedActionsPolicy
+from physiofit.core.permissions import DeniedActionsPolicy, PermissionMenuItem
 
 from . import staff
 from .models import Notification, Patient, Practitioner, Service, WaitlistEntry
@@ -158,14 +157,15 @@ def register_viewsets():
     ]
 
 
-class StaffMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm(staff.PERMISSION)
-
-
 @hooks.register("register_admin_menu_item")
 def register_calendar_menu_item():
-    return StaffMenuItem("Calendar", reverse("booking_calendar:index"), icon_name="date", order=200)
+    return PermissionMenuItem(
+        "Calendar",
+        reverse("booking_calendar:index"),
+        icon_name="date",
+        order=200,
+        permission=staff.PERMISSION,
+    )
 
 
 @hooks.register("register_admin_urls")

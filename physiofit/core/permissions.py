@@ -1,3 +1,4 @@
+from wagtail.admin.menu import MenuItem
 from wagtail.permission_policies import ModelPermissionPolicy
 
 
@@ -16,3 +17,14 @@ class DeniedActionsPolicy(ModelPermissionPolicy):
 
     def user_has_any_permission(self, user, actions):
         return any(self.user_has_permission(user, action) for action in actions)
+
+
+class PermissionMenuItem(MenuItem):
+    """An admin menu item shown only to users holding `permission` (the view checks it too)."""
+
+    def __init__(self, *args, permission: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request):
+        return request.user.has_perm(self.permission)

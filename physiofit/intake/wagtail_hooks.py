@@ -1,8 +1,9 @@
 from django.contrib.auth.models import Permission
 from django.urls import include, path, reverse
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
+
+from physiofit.core.permissions import PermissionMenuItem
 
 from . import selectors, staff
 
@@ -16,15 +17,14 @@ def register_permissions():
     )
 
 
-class ClinicalMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm(staff.PERMISSION)
-
-
 @hooks.register("register_admin_menu_item")
 def register_screening_menu_item():
-    return ClinicalMenuItem(
-        "Screening alerts", reverse("intake_staff:screenings"), icon_name="warning", order=201
+    return PermissionMenuItem(
+        "Screening alerts",
+        reverse("intake_staff:screenings"),
+        icon_name="warning",
+        order=201,
+        permission=staff.PERMISSION,
     )
 
 
