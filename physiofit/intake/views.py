@@ -60,8 +60,17 @@ def screening(request, service_slug):
         )
     form = ScreeningForm(request.POST)
     if not form.is_valid():
+        first_unanswered = next(field.auto_id for field in form if field.errors)
         return render(
-            request, "screening", {"service": service, "form": form, "flags": flags}, status=400
+            request,
+            "screening",
+            {
+                "service": service,
+                "form": form,
+                "flags": flags,
+                "first_unanswered": first_unanswered,
+            },
+            status=400,
         )
     if over_limit(
         request, scope="screening", limit=settings.BOOKING_RATE_LIMIT, window_seconds=600

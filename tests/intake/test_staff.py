@@ -191,3 +191,14 @@ def test_admins_can_grant_the_clinical_permission_to_a_group(client, django_user
     html = client.get("/admin/groups/new/").content.decode()
     assert "Can see screening results, intake answers and outcome measures" in html
     assert "Can see patients and their appointments" in html
+
+
+def test_menu_shows_screening_alerts_to_clinical_staff_only(client, therapist, front_desk, db):
+    client.force_login(therapist)
+    menu = client.get("/admin/").content.decode()
+    assert "Screening alerts" in menu
+    assert "Calendar" in menu
+    client.force_login(front_desk)
+    menu = client.get("/admin/").content.decode()
+    assert "Screening alerts" not in menu
+    assert "Calendar" in menu

@@ -335,3 +335,11 @@ def test_licensed_instruments_work_in_the_portal_once_their_wording_is_imported(
     assert response.status_code == 302, response.content.decode()[:2000]
     sent.refresh_from_db()
     assert sent.score["display"] == display
+
+
+def test_an_empty_screening_says_how_many_answers_are_missing(booking, client):
+    response = client.post("/book/initial-evaluation/screening/", {"walking": "no"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "15 still need an answer" in html
+    assert 'href="#id_bladder_bowel">Go to the first one' in html
