@@ -6,7 +6,10 @@ PORT ?= 8000
 export PORT
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint format bench install browser lock clean
+# `make run` serves like production (gunicorn, DEBUG off); set RUN_SETTINGS to change that.
+RUN_SETTINGS ?= physiofit.settings.standalone
+
+.PHONY: run dev test lint format bench install browser lock clean
 
 $(INSTALLED): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,10 +19,19 @@ $(INSTALLED): pyproject.toml requirements.lock
 
 install: $(INSTALLED)
 
+run: export DJANGO_SETTINGS_MODULE = $(RUN_SETTINGS)
 run: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py load_demo
 	bash scripts/serve.sh
+
+# For changing the code: autoreload, DEBUG on, static files straight from the source folders.
+dev: export DJANGO_SETTINGS_MODULE = physiofit.settings.dev
+dev: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	bash scripts/serve.sh --dev
 
 browser:
 	bash scripts/ensure-chromium.sh

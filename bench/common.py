@@ -46,6 +46,7 @@ def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
+            "--no-control-socket",
         ],
         cwd=ROOT,
         env=env,

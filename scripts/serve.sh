@@ -1,13 +1,53 @@
 #!/usr/bin/env bash
-# Serve the site and run the task worker beside it; stopping one (Ctrl-C) stops both.
+# Serve the site with the task worker beside it; stopping either (Ctrl-C, SIGTERM) stops both.
+#   serve.sh        gunicorn, as production serves (make run)
+#   serve.sh --dev  Django's autoreloading development server (make dev)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${VENV:-.venv}/bin/python
+HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 
-"$PY" manage.py db_worker --queue-name "*" &
-worker=$!
-trap 'kill "$worker" 2>/dev/null || true' EXIT INT TERM
+if ! "$PY" - "$HOST" "$PORT" <<'PYTHON'
+import socket, sys
+with socket.socket() as probe:
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        probe.bind((sys.argv[1], int(sys.argv[2])))
+    except OSError:
+        sys.exit(1)
+PYTHON
+then
+  echo "Port ${PORT} on ${HOST} is already in use. Stop what uses it, or choose another: PORT=8001 make run" >&2
+  exit 1
+fi
 
-echo "PhysioFit on http://127.0.0.1:${PORT}/  (staff sign-in: http://127.0.0.1:${PORT}/admin/)"
-"$PY" manage.py runserver "127.0.0.1:${PORT}"
+# -v0: the worker's own per-task lines would repeat physiofit.tasks' one line per task.
+"$PY" manage.py db_worker --queue-name "*" --verbosity 0 &
+worker=$!
+if [ "${1:-}" = "--dev" ]; then
+  "$PY" manage.py runserver "${HOST}:${PORT}" &
+else
+  # Threads let a slow request (a PDF, an email) not hold up the others; no access log:
+  # physiofit.request writes one line per request without the path (it can be a credential).
+  "$PY" -m gunicorn physiofit.wsgi:application --bind "${HOST}:${PORT}" \
+    --workers "${WEB_WORKERS:-3}" --threads "${WEB_THREADS:-4}" --backlog 2048 \
+    --timeout 30 --graceful-timeout 10 --no-control-socket &
+fi
+web=$!
+
+stop() {
+  trap - INT TERM EXIT
+  kill -TERM "$web" "$worker" 2>/dev/null || true
+  wait "$web" "$worker" 2>/dev/null || true
+}
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
+
+echo "PhysioFit on http://${HOST}:${PORT}/  (staff sign-in: http://${HOST}:${PORT}/admin/)  Ctrl-C stops it."
+set +e
+wait -n "$web" "$worker"
+status=$?
+set -e
+echo "A PhysioFit process stopped (exit ${status}); stopping the other." >&2
+exit "$status"

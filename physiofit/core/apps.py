@@ -7,8 +7,12 @@ class CoreConfig(AppConfig):
     verbose_name = "Clinic"
 
     def ready(self) -> None:
+        from django_tasks.signals import task_finished
+
         from . import cache
+        from .observability import log_task_finished
         from .models import ClinicSettings, OpeningHours
 
         cache.connect_invalidation_signals()
         cache.invalidate_on_change(ClinicSettings, OpeningHours)
+        task_finished.connect(log_task_finished, dispatch_uid="physiofit-task-log")

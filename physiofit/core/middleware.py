@@ -1,6 +1,7 @@
 from django.utils import timezone
 from wagtail.models import Site
 
+from .errors import remember_clinic
 from .models import ClinicSettings
 
 
@@ -16,5 +17,6 @@ class ClinicTimeZoneMiddleware:
         site = Site.find_for_request(request)
         # No site at all (an emptied database): render with defaults rather than fail.
         request._clinic_settings = ClinicSettings.for_site(site) if site else ClinicSettings()
+        remember_clinic(request._clinic_settings)
         with timezone.override(request._clinic_settings.zone):
             return self.get_response(request)

@@ -3,11 +3,11 @@
 import os
 from pathlib import Path
 
-from .env import cache_config, database_config, email_config, env_list
+from .env import cache_config, database_config, email_config, env_bool, env_list, var_dir
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 PROJECT_DIR = BASE_DIR / "physiofit"
-VAR_DIR = Path(os.environ.get("PHYSIOFIT_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR = var_dir(BASE_DIR)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -47,6 +47,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "physiofit.core.observability.RequestLogMiddleware",
+    # Before the host check and HTTPS redirect: a load balancer probes by address over HTTP.
+    "physiofit.core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "physiofit.core.cache.AnonymousPageCacheMiddleware",
@@ -93,6 +96,10 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = cache_config(os.environ.get("REDIS_URL"), str(VAR_DIR / "cache"))
+if os.environ.get("REDIS_URL"):
+    # Sessions read from the shared cache, written through to the database: several web
+    # processes share them, and a Redis restart signs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # How long an anonymous page may be served from cache at most; the footer's "open now" line
 # shortens this to the next opening or closing time (see physiofit/core/cache.py).
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
@@ -128,6 +135,9 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [PROJECT_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Uploaded images and documents served by Django itself: for one machine without a proxy in
+# front (`make run`, `make dev`). Otherwise the proxy serves MEDIA_ROOT at MEDIA_URL.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -174,12 +184,34 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
-# Patient data never goes to the logs: requests are logged by path only, never bodies.
+# One line per request and per task, never a path, query or exception message: the path of a
+# patient's link is a credential (see physiofit/core/observability.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"route_only": {"()": "physiofit.core.observability.RouteOnlyFilter"}},
+    "formatters": {
+        "plain": {
+            "()": "physiofit.core.observability.WithheldMessageFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["route_only"],
+        }
+    },
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # 4xx are in physiofit.request's line already; 5xx keep their traceback here.
+        "django.request": {"level": "ERROR"},
+        # runserver's own access log prints paths: physiofit.request replaces it.
+        "django.server": {"level": "ERROR"},
+        # The task library logs each start and end; physiofit.tasks writes one line instead.
+        "django_tasks": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -1,6 +1,8 @@
 """Reading configuration from the environment: database, cache and email URLs."""
 
 import os
+import secrets
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
@@ -18,6 +20,47 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def var_dir(base_dir: Path) -> Path:
+    """The folder for SQLite, the file cache, uploads, static files and the secret key.
+
+    Created here, when settings load, so nothing (a migration, a system check) can open the
+    database before it exists: PHYSIOFIT_VAR_DIR may be relative to the project and as deep as
+    wanted. A new folder is private to its owner (0700): the database in it is health data."""
+    path = base_dir / (os.environ.get("PHYSIOFIT_VAR_DIR", "").strip() or "var")
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"The data folder {path} (PHYSIOFIT_VAR_DIR) cannot be created: {exc.strerror}."
+        ) from exc
+    return path
+
+
+def secret_key(folder: Path) -> str:
+    """SECRET_KEY from the environment, else a random key made once and kept in
+    `folder/secret_key` (mode 0600), so no instance signs links with a key anyone can read."""
+    if value := os.environ.get("SECRET_KEY", "").strip():
+        return value
+    path = folder / "secret_key"
+    if not path.exists():
+        # Written whole to a private temporary file, then linked into place: processes starting
+        # together (web workers, task worker) all end up reading the one key that won.
+        draft = folder / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    value = path.read_text().strip()
+    if len(value) < 50:
+        raise ImproperlyConfigured(f"{path} holds no usable key: delete it to make a new one.")
+    return value
+
+
 def database_config(url: str) -> dict:
     """Django DATABASES entry from a URL; SQLite gets WAL and immediate write transactions."""
     config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
@@ -32,6 +75,9 @@ def database_config(url: str) -> dict:
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
             ),
         }
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        # An unreachable server fails a request in seconds (a clean 503), never hangs it.
+        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     return config
 
 
