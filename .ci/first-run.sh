@@ -66,7 +66,7 @@ grep -qF "$token" "$work/run.log" && fail "a link's token reached the log"
 stop
 
 echo "== an edit, then make run again: the data stays =="
-DJANGO_SETTINGS_MODULE=physiofit.settings.standalone .venv/bin/python manage.py shell -c "
+DJANGO_SETTINGS_MODULE=physiofit.settings.standalone .venv/bin/python manage.py shell --no-imports -c "
 from wagtail.models import Site
 from physiofit.core.models import ClinicSettings
 clinic = ClinicSettings.for_site(Site.objects.get(is_default_site=True))

@@ -10,8 +10,8 @@ class CoreConfig(AppConfig):
         from django_tasks.signals import task_finished
 
         from . import cache
-        from .observability import log_task_finished
         from .models import ClinicSettings, OpeningHours
+        from .observability import log_task_finished
 
         cache.connect_invalidation_signals()
         cache.invalidate_on_change(ClinicSettings, OpeningHours)

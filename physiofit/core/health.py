@@ -57,7 +57,9 @@ def task_counts() -> dict:
     )["since"]
     return {
         "queued": ready.count(),
-        "failed": DBTaskResult.objects.failed().filter(finished_at__gte=now - FAILED_WINDOW).count(),
+        "failed": DBTaskResult.objects.failed()
+        .filter(finished_at__gte=now - FAILED_WINDOW)
+        .count(),
         "oldest_queued_seconds": int((now - waiting_since).total_seconds()) if waiting_since else 0,
     }
 

@@ -67,7 +67,7 @@ class RouteOnlyFilter(logging.Filter):
 class WithheldMessageFormatter(logging.Formatter):
     """Tracebacks keep every frame and the exception's type, but not its message."""
 
-    def formatException(self, exc_info) -> str:  # noqa: N802 (logging's name)
+    def formatException(self, exc_info) -> str:
         summary = traceback.TracebackException(*exc_info)
         seen = set()
         current = summary

@@ -19,7 +19,8 @@ AXES_ENABLED = False
 WAGTAILADMIN_BASE_URL = "http://testserver"
 if os.environ.get("DATABASE_URL", "").startswith("postgres"):
     DATABASES["default"]["TEST"] = {"NAME": "test_physiofit"}
-LOGGING = {"version": 1, "disable_existing_loggers": False}
+# The site's logging (route names, withheld messages), quieter: warnings and errors only.
+LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Live-server threads open their own connections: close them after each request, so the test
