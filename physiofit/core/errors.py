@@ -1,8 +1,10 @@
 """The site's error pages. A database that cannot be reached is a 503 ("try again in a
 minute"), not a 500; both pages carry the clinic's phone, and neither needs the database."""
 
+import contextlib
 import sys
 
+from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -10,8 +12,8 @@ from django.template.loader import render_to_string
 MESSAGES = {
     503: (
         "service_unavailable",
-        "We are briefly unable to reach our records. Nothing you sent was lost: please try "
-        "again in a minute.",
+        "We are briefly unable to reach our records, so this page could not be shown and "
+        "anything you just sent was not saved. Please try again in a minute.",
     ),
     500: (
         "server_error",
@@ -20,18 +22,30 @@ MESSAGES = {
 }
 RETRY_AFTER_SECONDS = 30
 
-# The clinic's name and phone as last read by this process, for pages shown while the
-# database is unreachable.
+CONTACT_CACHE_KEY = "errors:clinic-contact"
+
+# The clinic's name and phone as last read, for pages shown while the database is unreachable:
+# kept in this process and in the shared cache (for a process that started during an outage).
 _last_known_clinic: dict = {}
 
 
 def remember_clinic(clinic_settings) -> None:
-    if clinic_settings.phone:
-        _last_known_clinic.update(
-            name=clinic_settings.name,
-            phone=clinic_settings.phone,
-            phone_href=clinic_settings.phone_href,
-        )
+    contact = {
+        "name": clinic_settings.name,
+        "phone": clinic_settings.phone,
+        "phone_href": clinic_settings.phone_href,
+    }
+    if clinic_settings.phone and contact != _last_known_clinic:
+        _last_known_clinic.update(contact)
+        cache.set(CONTACT_CACHE_KEY, contact, timeout=None)
+
+
+def last_known_clinic() -> dict:
+    if not _last_known_clinic:
+        # A page without the phone beats no page: a failing cache is not a second error.
+        with contextlib.suppress(Exception):
+            _last_known_clinic.update(cache.get(CONTACT_CACHE_KEY) or {})
+    return _last_known_clinic
 
 
 def is_database_outage(error: BaseException | None) -> bool:
@@ -61,5 +75,5 @@ def _render_page(request, status: int, message: str) -> str:
             pass
     return render_to_string(
         "errors/plain.html",
-        {"status": status, "message": message, "clinic": _last_known_clinic},
+        {"status": status, "message": message, "clinic": last_known_clinic()},
     )

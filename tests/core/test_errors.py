@@ -42,6 +42,15 @@ def test_an_unreachable_database_is_a_503_asking_to_try_again(site, visitor):
     assert "127.0.0.1" not in body
 
 
+def test_a_process_started_during_an_outage_finds_the_phone_in_the_shared_cache(
+    site, visitor, monkeypatch
+):
+    visitor.get("/")
+    monkeypatch.setattr(errors, "_last_known_clinic", {})
+    response = visitor.get("/database-gone/")
+    assert "(541) 555-0100" in response.content.decode()
+
+
 def test_an_unreachable_database_on_the_api_is_a_json_503(site, visitor):
     response = visitor.get("/api/v1/broken/")
     assert response.status_code == 503
