@@ -8,6 +8,8 @@ INSTALLED := $(VENV)/.installed
 
 # `make run` serves like production (gunicorn, DEBUG off); set RUN_SETTINGS to change that.
 RUN_SETTINGS ?= physiofit.settings.standalone
+# DEMO=no once the site is the clinic's own: no demo content, no demo account password reset.
+DEMO ?= yes
 
 .PHONY: run dev test lint format bench install browser lock clean
 
@@ -23,7 +25,7 @@ run: export DJANGO_SETTINGS_MODULE = $(RUN_SETTINGS)
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(PY) manage.py load_demo
+	if [ "$(DEMO)" != no ]; then $(PY) manage.py load_demo; fi
 	bash scripts/serve.sh
 
 # For changing the code: autoreload, DEBUG on, static files straight from the source folders.
