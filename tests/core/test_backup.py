@@ -65,7 +65,8 @@ def decrypt(blob: bytes, key: str = KEY) -> bytes:
 def test_encryption_round_trips_across_chunk_boundaries(size):
     data = os.urandom(size)
     blob = encrypt(data)
-    assert data not in blob or size == 0
+    # A byte or two can occur in any ciphertext by chance; a whole chunk of plaintext cannot.
+    assert size < 16 or data not in blob
     assert decrypt(blob) == data
 
 
