@@ -63,6 +63,10 @@ echo "  serving after $(( $(date +%s) - started )) s"
 python3 "$repo/.ci/probe.py" "$base" --token "$token" || fail "the site does not work as a newcomer expects"
 grep -q "physiofit.request GET booking:reschedule 404" "$work/run.log" || fail "requests are not logged by route"
 grep -qF "$token" "$work/run.log" && fail "a link's token reached the log"
+# A task worker that dies (it does when the database goes away) is started again.
+pkill -KILL -g "$runner" -f "manage.py db_worker" || fail "no task worker is running"
+for _ in $(seq 1 30); do pgrep -g "$runner" -f "manage.py db_worker" >/dev/null && break; sleep 1; done
+pgrep -g "$runner" -f "manage.py db_worker" >/dev/null || fail "the task worker was not started again"
 stop
 
 echo "== an edit, then make run again: the data stays =="

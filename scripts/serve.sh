@@ -22,8 +22,24 @@ then
   exit 1
 fi
 
-# -v0: the worker's own per-task lines would repeat physiofit.tasks' one line per task.
-"$PY" manage.py db_worker --queue-name "*" --verbosity 0 &
+# The task worker exits when it loses the database (django-tasks-db re-raises any database
+# error): start it again, after queueing what it was running when it died. -v0: its own
+# per-task lines would repeat physiofit.tasks' one line per task.
+run_worker() {
+  trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 0' INT TERM
+  local id="serve-$$-$(hostname | cut -c1-40)"
+  while true; do
+    "$PY" manage.py requeue_abandoned_tasks --worker-id "$id" || true
+    "$PY" manage.py db_worker --queue-name "*" --verbosity 0 --worker-id "$id" &
+    child=$!
+    code=0
+    wait "$child" || code=$?
+    if [ "$code" -eq 0 ]; then exit 0; fi
+    echo "The task worker stopped (exit ${code}); starting it again in 5 s." >&2
+    sleep 5
+  done
+}
+run_worker &
 worker=$!
 if [ "${1:-}" = "--dev" ]; then
   "$PY" manage.py runserver "${HOST}:${PORT}" &
@@ -49,5 +65,7 @@ set +e
 wait -n "$web" "$worker"
 status=$?
 set -e
-echo "A PhysioFit process stopped (exit ${status}); stopping the other." >&2
+if [ "$status" -ne 0 ]; then
+  echo "A PhysioFit process stopped (exit ${status}); stopping the other." >&2
+fi
 exit "$status"

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from physiofit.core.models import ClinicSettings
+from physiofit.core.tasks import enqueue_with_transaction
 
 from . import selectors
 from . import slots as engine
@@ -424,16 +425,14 @@ def waitlist_take_offer(
 
 
 def _after_commit(appointment: Appointment, patient_kind: str, staff_kind: str) -> None:
+    """The emails run after the commit; their task is queued inside the transaction, so a
+    committed booking always has them (physiofit/core/tasks.py)."""
     from .tasks import notify_appointment
 
-    transaction.on_commit(
-        lambda: notify_appointment.enqueue(appointment.pk, [patient_kind, staff_kind])
-    )
+    enqueue_with_transaction(notify_appointment, appointment.pk, [patient_kind, staff_kind])
 
 
 def _offer_freed_time(practitioner_id: int, start: datetime, end: datetime) -> None:
     from .tasks import offer_freed_time
 
-    transaction.on_commit(
-        lambda: offer_freed_time.enqueue(practitioner_id, start.isoformat(), end.isoformat())
-    )
+    enqueue_with_transaction(offer_freed_time, practitioner_id, start.isoformat(), end.isoformat())

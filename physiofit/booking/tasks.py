@@ -10,6 +10,7 @@ from wagtail.models import Site
 
 from physiofit.core.delivery import StatusFields, deliver
 from physiofit.core.models import ClinicSettings
+from physiofit.core.tasks import enqueue_with_transaction
 
 from . import emails, selectors
 from .models import Appointment, Notification, WaitlistEntry
@@ -30,7 +31,13 @@ def _staff_recipient(appointment: Appointment) -> str:
 def notify_appointment(appointment_id: int, kinds: list[str]) -> int:
     """Create one notification row per kind and queue its sending; schedule the reminder.
 
-    Runs in the worker, so a booking request only queues this one task after its commit."""
+    Runs in the worker, so a booking request only queues this one task. All or nothing: a
+    worker that dies half-way leaves no notification without its sending task."""
+    with transaction.atomic():
+        return _notify(appointment_id, kinds)
+
+
+def _notify(appointment_id: int, kinds: list[str]) -> int:
     appointment = Appointment.objects.select_related("patient", "practitioner__user").get(
         pk=appointment_id
     )
@@ -99,7 +106,7 @@ def send_reminder(appointment_id: int, start_iso: str) -> str:
             appointment=appointment,
             recipient=appointment.patient.email,
         )
-        transaction.on_commit(lambda: send_notification.enqueue(notification.pk))
+        enqueue_with_transaction(send_notification, notification.pk)
     return "queued"
 
 

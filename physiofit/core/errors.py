@@ -12,8 +12,9 @@ from django.template.loader import render_to_string
 MESSAGES = {
     503: (
         "service_unavailable",
-        "We are briefly unable to reach our records, so this page could not be shown and "
-        "anything you just sent was not saved. Please try again in a minute.",
+        "We are briefly unable to reach our records, so this page could not be shown. Please "
+        "try again in a minute. If you had just pressed Book, check your email first: a "
+        "confirmation arrives if the booking went through.",
     ),
     500: (
         "server_error",

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from physiofit.booking.models import Patient
+from physiofit.core.tasks import enqueue_with_transaction
 
 from .models import PortalLink
 from .services import IntakeError
@@ -59,5 +60,5 @@ def portal_link_request(*, email: str) -> int:
         Patient.objects.filter(email=email.strip().lower()).values_list("pk", flat=True)
     )
     for patient_id in patients:
-        transaction.on_commit(lambda patient_id=patient_id: send_portal_link.enqueue(patient_id))
+        enqueue_with_transaction(send_portal_link, patient_id)
     return len(patients)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from physiofit.booking import services as booking
 from physiofit.booking.models import Appointment, Notification, Patient, Service
+from physiofit.core.tasks import enqueue_with_transaction
 
 from . import instruments, triage
 from .models import InstrumentWording, Questionnaire, Screening
@@ -105,7 +106,7 @@ def appointment_book_screened(
                 appointment=appointment
             )
         if attached and screening.review == Screening.Review.PENDING:
-            transaction.on_commit(lambda: _notify_review(appointment.pk))
+            _notify_review(appointment.pk)
 
     return booking.appointment_book(service=service, with_booking=attach, **booking_arguments)
 
@@ -113,7 +114,7 @@ def appointment_book_screened(
 def _notify_review(appointment_id: int) -> None:
     from physiofit.booking.tasks import notify_appointment
 
-    notify_appointment.enqueue(appointment_id, [Notification.Kind.STAFF_REVIEW])
+    enqueue_with_transaction(notify_appointment, appointment_id, [Notification.Kind.STAFF_REVIEW])
 
 
 def screening_mark_reviewed(*, screening: Screening, user) -> Screening:
@@ -199,14 +200,14 @@ def questionnaire_send(
             sent_by=sent_by,
             email_status=Questionnaire.Email.QUEUED,
         )
-        transaction.on_commit(lambda: _email_questionnaire(questionnaire.pk))
+        _email_questionnaire(questionnaire.pk)
     return questionnaire
 
 
 def _email_questionnaire(questionnaire_id: int) -> None:
     from .tasks import send_questionnaire_email
 
-    send_questionnaire_email.enqueue(questionnaire_id)
+    enqueue_with_transaction(send_questionnaire_email, questionnaire_id)
 
 
 def wording_import(*, instrument: str, wording: dict, source: str = "") -> InstrumentWording:

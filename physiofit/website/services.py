@@ -4,6 +4,7 @@ from django.db import transaction
 
 from physiofit.core.models import ClinicSettings
 from physiofit.core.ratelimit import over_limit
+from physiofit.core.tasks import enqueue_with_transaction
 
 from .models import ContactMessage
 
@@ -52,5 +53,5 @@ def contact_message_submit(
         )
         contact.full_clean()
         contact.save()
-        transaction.on_commit(lambda: send_contact_message.enqueue(contact.pk))
+        enqueue_with_transaction(send_contact_message, contact.pk)
     return contact

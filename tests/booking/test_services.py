@@ -2,6 +2,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
 
 from physiofit.booking import services
 from physiofit.booking.models import Appointment, Notification, Patient, WaitlistEntry
@@ -265,3 +267,12 @@ def test_dst_day_booking_in_clinic_time(open_every_day):
             now=bend(2026, 3, 1, 0),
             patient=patient_details(email="gap@example.com"),
         )
+
+
+@override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+def test_a_committed_booking_always_has_its_notification_task(booking):
+    """Queued in the booking's transaction: a connection lost right after the commit cannot
+    leave an appointment without its confirmation and reminder (bench/db_outage.py)."""
+    appointment = book(booking)
+    queued = DBTaskResult.objects.get(task_path="physiofit.booking.tasks.notify_appointment")
+    assert queued.args_kwargs["args"][0] == appointment.pk

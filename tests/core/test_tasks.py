@@ -1,0 +1,74 @@
+"""Tasks queued with the transaction that causes them, and tasks a dead worker left behind."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.test import override_settings
+from django.utils import timezone
+from django_tasks import task
+from django_tasks_db.models import DBTaskResult
+
+from physiofit.core.tasks import ABANDONED_AFTER, enqueue_with_transaction, requeue_abandoned_tasks
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+ran = []
+
+
+@task()
+def record(value: int) -> None:
+    ran.append(value)
+
+
+@pytest.mark.django_db
+@override_settings(TASKS=DATABASE_TASKS)
+def test_with_the_database_backend_a_task_commits_or_rolls_back_with_its_transaction():
+    def failing_booking():
+        with transaction.atomic():
+            enqueue_with_transaction(record, 1)
+            raise RuntimeError("the booking failed")
+
+    with pytest.raises(RuntimeError):
+        failing_booking()
+    assert not DBTaskResult.objects.exists()
+    with transaction.atomic():
+        enqueue_with_transaction(record, 2)
+        # Written inside the transaction: no moment exists where the commit is done and the
+        # task is still to be queued.
+        assert DBTaskResult.objects.get().args_kwargs["args"] == [2]
+
+
+def test_with_the_immediate_backend_a_task_runs_only_after_commit(
+    db, django_capture_on_commit_callbacks
+):
+    ran.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue_with_transaction(record, 3)
+        assert ran == []
+    assert ran == [3]
+
+
+@pytest.mark.django_db
+def test_tasks_left_running_by_a_dead_worker_are_queued_again():
+    now = timezone.now()
+
+    def running(started_ago, worker):
+        return DBTaskResult.objects.create(
+            status="RUNNING",
+            args_kwargs={"args": [], "kwargs": {}},
+            task_path="physiofit.booking.tasks.send_notification",
+            backend_name="default",
+            run_after=now,
+            started_at=now - started_ago,
+            worker_ids=[worker],
+        )
+
+    old = running(ABANDONED_AFTER + timedelta(minutes=1), "worker-a")
+    dead = running(timedelta(seconds=5), "worker-b")
+    busy = running(timedelta(seconds=30), "worker-c")
+    assert requeue_abandoned_tasks(now=now) == 1
+    assert requeue_abandoned_tasks(dead_worker="worker-b", now=now) == 1
+    for row in (old, dead, busy):
+        row.refresh_from_db()
+    assert (old.status, dead.status, busy.status) == ("READY", "READY", "RUNNING")
+    assert old.started_at is None
