@@ -53,6 +53,7 @@ bench: install
 	$(PY) bench/http_bench.py
 	$(PY) bench/slot_search.py
 	$(PY) bench/booking_throughput.py
+	$(PY) bench/scale_out.py
 
 # Re-pin every dependency after changing pyproject.toml ranges.
 lock: install
