@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
@@ -12,6 +13,8 @@ from physiofit.website import views as website_views
 handler500 = "physiofit.core.errors.server_error"
 
 urlpatterns = [
+    # Browsers ask for it on pages without a <link rel="icon"> (feeds, the XML sitemap).
+    path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}img/favicon.svg")),
     # Answered by HealthCheckMiddleware; named here so its log line and reverse() know it.
     path("healthz", health.view, name="healthz"),
     path("admin/", include(wagtailadmin_urls)),
@@ -25,16 +28,24 @@ urlpatterns = [
     path("", include("physiofit.booking.urls")),
 ]
 
-if settings.SERVE_MEDIA:
+
+def media_urlpatterns() -> list:
+    """Uploaded images, for one machine without a proxy in front (SERVE_MEDIA). Images only:
+    documents are served by /documents/<id>/<name>, which applies a private collection's
+    restrictions, so their files under media/documents/ must never be public."""
     from django.views.static import serve
 
-    urlpatterns.append(
+    return [
         re_path(
-            rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$",
+            rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>(?:images|original_images)/.+)$",
             serve,
             {"document_root": settings.MEDIA_ROOT},
             name="media",
         )
-    )
+    ]
+
+
+if settings.SERVE_MEDIA:
+    urlpatterns += media_urlpatterns()
 
 urlpatterns.append(path("", include(wagtail_urls)))

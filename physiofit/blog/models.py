@@ -155,7 +155,8 @@ class BlogPage(Page):
 
     def related_posts(self, limit: int = 3):
         """Other live posts sharing the most tags with this one, newest first on ties."""
-        tag_ids = list(self.tags.values_list("pk", flat=True))
+        # .all(), not a database query: in a preview the tags are the draft's, held in memory.
+        tag_ids = [tag.pk for tag in self.tags.all() if tag.pk]
         if not tag_ids:
             return BlogPage.objects.none()
         return (

@@ -82,6 +82,9 @@ class AnonymousPageCacheMiddleware:
     def _cacheable_request(request: HttpRequest) -> bool:
         return (
             request.method == "GET"
+            # Wagtail's previews run the page through the middleware as a "dummy" request: the
+            # editor must see the draft, never the published page's cached copy.
+            and not getattr(request, "is_dummy", False)
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
             and not request.path_info.startswith(SKIP_PREFIXES)
         )

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "django_htmx",
+    # Serves Swagger UI's files for /api/v1/docs itself, instead of from a CDN.
+    "ninja",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -50,6 +52,7 @@ MIDDLEWARE = [
     "physiofit.core.observability.RequestLogMiddleware",
     # Before the host check and HTTPS redirect: a load balancer probes by address over HTTP.
     "physiofit.core.health.HealthCheckMiddleware",
+    "physiofit.core.middleware.HeadWithoutBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "physiofit.core.cache.AnonymousPageCacheMiddleware",
@@ -61,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "physiofit.core.middleware.PreviewFramingMiddleware",
     "axes.middleware.AxesMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -154,6 +158,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 WAGTAIL_SITE_NAME = "PhysioFit"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Documents go through Wagtail's view, which applies a private collection's restrictions; their
+# files are never served from MEDIA_URL (see media_urlpatterns in physiofit/urls.py).
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx"]
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 # No Gravatar: staff email hashes are not sent to a third party, and the admin works offline.

@@ -6,6 +6,7 @@ Idempotent: pages and settings are created only when missing, so a second run (a
 
 import os
 import secrets
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -91,7 +92,15 @@ class Command(BaseCommand):
             root.add_child(instance=home)
             home.save_revision().publish()
         if site is None:
-            site = Site(hostname="localhost", port=80, is_default_site=True, root_page=home)
+            # The address the site is served on, so the sitemap's links reach it.
+            address = urlsplit(settings.WAGTAILADMIN_BASE_URL)
+            port = address.port or (443 if address.scheme == "https" else 80)
+            site = Site(
+                hostname=address.hostname or "localhost",
+                port=port,
+                is_default_site=True,
+                root_page=home,
+            )
         site.root_page = home
         site.site_name = demo.CLINIC["name"]
         site.save()
