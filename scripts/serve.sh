@@ -41,6 +41,21 @@ run_worker() {
 }
 run_worker &
 worker=$!
+
+# What cron does in production (docs/operations.md): every ten minutes, run again what a worker
+# could not finish, and send any reminder a stopped worker missed.
+safety_net() {
+  trap 'kill "$pause" 2>/dev/null; exit 0' INT TERM
+  while true; do
+    sleep 600 &
+    pause=$!
+    wait "$pause"
+    "$PY" manage.py requeue_abandoned_tasks || true
+    "$PY" manage.py send_reminders >/dev/null || true
+  done
+}
+safety_net &
+nets=$!
 if [ "${1:-}" = "--dev" ]; then
   "$PY" manage.py runserver "${HOST}:${PORT}" &
 else
@@ -54,8 +69,8 @@ web=$!
 
 stop() {
   trap - INT TERM EXIT
-  kill -TERM "$web" "$worker" 2>/dev/null || true
-  wait "$web" "$worker" 2>/dev/null || true
+  kill -TERM "$web" "$worker" "$nets" 2>/dev/null || true
+  wait "$web" "$worker" "$nets" 2>/dev/null || true
 }
 trap 'stop; exit 0' INT TERM
 trap stop EXIT

@@ -170,7 +170,8 @@ def appointment_book(
 
     Returns the existing appointment for a repeated idempotency key. Raises BookingError
     (`slot_taken` with the nearest alternatives) and writes nothing when the time is not free.
-    Does not send anything itself: confirmation and staff emails are queued after commit.
+    Does not send anything itself: the confirmation and staff emails' task is queued in the
+    booking's transaction and runs after the commit.
     """
     now = now or timezone.now()
     context = context or selectors.booking_context()
@@ -210,6 +211,9 @@ def appointment_book(
             appointment = _create(chosen, service, start, patient, source, idempotency_key)
             if with_booking is not None:
                 with_booking(appointment)
+            _queue_notifications(
+                appointment, Notification.Kind.CONFIRMATION, Notification.Kind.STAFF_NEW
+            )
     except IntegrityError as error:
         if idempotency_key and (
             existing := Appointment.objects.filter(idempotency_key=idempotency_key).first()
@@ -225,7 +229,6 @@ def appointment_book(
                 service=service, practitioner=practitioner, start=start, now=now, context=context
             ),
         ) from None
-    _after_commit(appointment, Notification.Kind.CONFIRMATION, Notification.Kind.STAFF_NEW)
     return appointment
 
 
@@ -293,10 +296,12 @@ def appointment_cancel(
         appointment.status = Appointment.Status.CANCELLED
         appointment.cancelled_at = now
         appointment.save(update_fields=["status", "cancelled_at", "updated_at"])
-    _after_commit(appointment, Notification.Kind.CANCELLED, Notification.Kind.STAFF_CANCELLED)
-    _offer_freed_time(
-        appointment.practitioner_id, appointment.blocked_start, appointment.blocked_end
-    )
+        _queue_notifications(
+            appointment, Notification.Kind.CANCELLED, Notification.Kind.STAFF_CANCELLED
+        )
+        _offer_freed_time(
+            appointment.practitioner_id, appointment.blocked_start, appointment.blocked_end
+        )
     return appointment
 
 
@@ -350,8 +355,10 @@ def appointment_reschedule(
                 appointment.save()
         except IntegrityError as error:
             raise BookingError("slot_taken") from error
-    _after_commit(appointment, Notification.Kind.RESCHEDULED, Notification.Kind.STAFF_CHANGED)
-    _offer_freed_time(*old)
+        _queue_notifications(
+            appointment, Notification.Kind.RESCHEDULED, Notification.Kind.STAFF_CHANGED
+        )
+        _offer_freed_time(*old)
     return appointment
 
 
@@ -424,9 +431,9 @@ def waitlist_take_offer(
     return appointment
 
 
-def _after_commit(appointment: Appointment, patient_kind: str, staff_kind: str) -> None:
-    """The emails run after the commit; their task is queued inside the transaction, so a
-    committed booking always has them (physiofit/core/tasks.py)."""
+def _queue_notifications(appointment: Appointment, patient_kind: str, staff_kind: str) -> None:
+    """Called inside the change's transaction: the emails' task is written with it, so a
+    committed change always has them, and they run after the commit (core/tasks.py)."""
     from .tasks import notify_appointment
 
     enqueue_with_transaction(notify_appointment, appointment.pk, [patient_kind, staff_kind])

@@ -17,6 +17,10 @@ from django_tasks_db.backend import DatabaseBackend
 # No task of ours runs this long (an email gives up after 20 s): one still marked running after
 # it was left by a worker that died (a lost database connection ends the worker process).
 ABANDONED_AFTER = timedelta(minutes=10)
+# A task whose connection was cut mid-run ends FAILED with one of these; it is run again, up to
+# MAX_ATTEMPTS times in all (every run adds its worker's id to the row).
+CONNECTION_ERRORS = ("django.db.utils.OperationalError", "django.db.utils.InterfaceError")
+MAX_ATTEMPTS = 5
 
 
 def enqueue_with_transaction(task, *args) -> None:
@@ -30,22 +34,37 @@ def enqueue_with_transaction(task, *args) -> None:
 
 
 def requeue_abandoned_tasks(*, dead_worker: str = "", now: datetime | None = None) -> int:
-    """Put back in the queue the tasks a stopped worker left marked running: those claimed last
-    by `dead_worker` (a supervisor restarting the worker with that id knows it is gone), and
-    any running for longer than ABANDONED_AFTER. Returns how many. Our tasks are safe to run
-    again: an email already sent is not sent twice, a reminder is claimed once."""
+    """Put back in the queue the tasks a worker could not finish: those left marked running by
+    `dead_worker` (a supervisor restarting the worker with that id knows it is gone) or for
+    longer than ABANDONED_AFTER, and those that failed because the database connection was lost
+    (up to MAX_ATTEMPTS runs, within a day). Returns how many. Our tasks are safe to run again:
+    each is one transaction, an email already sent is not sent twice, a reminder is claimed once."""
     from django_tasks_db.models import DBTaskResult
 
     now = now or timezone.now()
     running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
-    stale = set(running.filter(started_at__lt=now - ABANDONED_AFTER).values_list("pk", flat=True))
+    again = set(running.filter(started_at__lt=now - ABANDONED_AFTER).values_list("pk", flat=True))
     if dead_worker:
         # Few rows are ever running: compared here, as SQLite cannot search inside JSON lists.
-        stale |= {
+        again |= {
             pk
             for pk, workers in running.values_list("pk", "worker_ids")
             if workers and workers[-1] == dead_worker
         }
-    return DBTaskResult.objects.filter(pk__in=stale, status=TaskResultStatus.RUNNING).update(
-        status=TaskResultStatus.READY, started_at=None
+    cut_off = DBTaskResult.objects.filter(
+        status=TaskResultStatus.FAILED,
+        exception_class_path__in=CONNECTION_ERRORS,
+        finished_at__gte=now - timedelta(days=1),
+    )
+    again |= {
+        pk for pk, workers in cut_off.values_list("pk", "worker_ids") if len(workers) < MAX_ATTEMPTS
+    }
+    return DBTaskResult.objects.filter(
+        pk__in=again, status__in=[TaskResultStatus.RUNNING, TaskResultStatus.FAILED]
+    ).update(
+        status=TaskResultStatus.READY,
+        started_at=None,
+        finished_at=None,
+        exception_class_path="",
+        traceback="",
     )

@@ -2,7 +2,9 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from physiofit.booking import services
@@ -270,9 +272,26 @@ def test_dst_day_booking_in_clinic_time(open_every_day):
 
 
 @override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
-def test_a_committed_booking_always_has_its_notification_task(booking):
-    """Queued in the booking's transaction: a connection lost right after the commit cannot
-    leave an appointment without its confirmation and reminder (bench/db_outage.py)."""
-    appointment = book(booking)
-    queued = DBTaskResult.objects.get(task_path="physiofit.booking.tasks.notify_appointment")
-    assert queued.args_kwargs["args"][0] == appointment.pk
+@pytest.mark.parametrize("change", ["book", "reschedule", "cancel"])
+def test_a_change_and_its_notification_task_commit_together(booking, change):
+    """The task row is written before the change's transaction ends: a connection lost just
+    after the commit cannot leave an appointment without its emails (bench/db_outage.py)."""
+    appointment = book(booking) if change != "book" else None
+    with CaptureQueriesContext(connection) as queries:
+        if change == "book":
+            appointment = book(booking, start=bend(2026, 12, 1, 10))
+        elif change == "reschedule":
+            services.appointment_reschedule(
+                appointment=appointment, start=bend(2026, 12, 2, 10), staff=True, now=NOW
+            )
+        else:
+            services.appointment_cancel(appointment=appointment, staff=True, now=NOW)
+    statements = [query["sql"] for query in queries.captured_queries]
+    task_table = DBTaskResult._meta.db_table
+    queued = [
+        i for i, sql in enumerate(statements) if sql.startswith("INSERT") and task_table in sql
+    ]
+    # The change's own transaction is the outermost block here: its savepoint is released last.
+    ends = max(i for i, sql in enumerate(statements) if sql.startswith("RELEASE SAVEPOINT"))
+    assert queued
+    assert max(queued) < ends

@@ -9,7 +9,12 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
-from physiofit.core.tasks import ABANDONED_AFTER, enqueue_with_transaction, requeue_abandoned_tasks
+from physiofit.core.tasks import (
+    ABANDONED_AFTER,
+    MAX_ATTEMPTS,
+    enqueue_with_transaction,
+    requeue_abandoned_tasks,
+)
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 ran = []
@@ -72,3 +77,31 @@ def test_tasks_left_running_by_a_dead_worker_are_queued_again():
         row.refresh_from_db()
     assert (old.status, dead.status, busy.status) == ("READY", "READY", "RUNNING")
     assert old.started_at is None
+
+
+@pytest.mark.django_db
+def test_tasks_cut_off_by_a_lost_connection_are_run_again_a_few_times():
+    now = timezone.now()
+
+    def failed(error, runs, finished_ago=timedelta(minutes=1)):
+        return DBTaskResult.objects.create(
+            status="FAILED",
+            args_kwargs={"args": [], "kwargs": {}},
+            task_path="physiofit.booking.tasks.notify_appointment",
+            backend_name="default",
+            run_after=now,
+            finished_at=now - finished_ago,
+            worker_ids=[f"w{i}" for i in range(runs)],
+            exception_class_path=error,
+        )
+
+    cut = failed("django.db.utils.OperationalError", runs=1)
+    exhausted = failed("django.db.utils.OperationalError", runs=MAX_ATTEMPTS)
+    stale = failed("django.db.utils.InterfaceError", runs=1, finished_ago=timedelta(days=2))
+    broken = failed("builtins.KeyError", runs=1)
+    assert requeue_abandoned_tasks(now=now) == 1
+    for row in (cut, exhausted, stale, broken):
+        row.refresh_from_db()
+    assert cut.status == "READY"
+    assert cut.exception_class_path == ""
+    assert (exhausted.status, stale.status, broken.status) == ("FAILED",) * 3

@@ -1,5 +1,6 @@
-"""`manage.py requeue_abandoned_tasks`: put back in the queue the tasks a dead worker left marked
-running. Run before each worker start (scripts/serve.sh does) and from cron (docs/operations.md)."""
+"""`manage.py requeue_abandoned_tasks`: put back in the queue the tasks a worker could not finish
+(left running by a worker that died, or failed on a lost database connection). Run before each
+worker start and every ten minutes (scripts/serve.sh does both; cron in docs/operations.md)."""
 
 from django.core.management.base import BaseCommand
 
@@ -8,8 +9,8 @@ from physiofit.core.tasks import ABANDONED_AFTER, requeue_abandoned_tasks
 
 class Command(BaseCommand):
     help = (
-        f"Queue again the tasks marked running for more than {ABANDONED_AFTER} "
-        "(left by a worker that stopped)."
+        f"Queue again the tasks marked running for more than {ABANDONED_AFTER} (left by a "
+        "worker that stopped) and those that failed on a lost database connection."
     )
 
     def add_arguments(self, parser):
