@@ -33,24 +33,25 @@ def production_env(workdir: str, database_url: str, **overrides: str) -> dict:
     return env
 
 
+def gunicorn_command(port: int, workers: int) -> list[str]:
+    """The benchmarks' gunicorn: `workers` sync workers on loopback, warnings only."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "physiofit.wsgi:application",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "--no-control-socket",
+    ]
+
+
 def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "physiofit.wsgi:application",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--no-control-socket",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    return subprocess.Popen(gunicorn_command(port, workers), cwd=ROOT, env=env)
 
 
 def build_clinic(*, opens: time, closes: time, practitioners: int, service_fields: dict):
