@@ -50,9 +50,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "physiofit.core.observability.RequestLogMiddleware",
+    "physiofit.core.middleware.HeadWithoutBodyMiddleware",
     # Before the host check and HTTPS redirect: a load balancer probes by address over HTTP.
     "physiofit.core.health.HealthCheckMiddleware",
-    "physiofit.core.middleware.HeadWithoutBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "physiofit.core.cache.AnonymousPageCacheMiddleware",

@@ -78,3 +78,10 @@ def test_unreachable_cache_is_a_503_naming_it(client, monkeypatch):
 def test_health_is_only_the_exact_path():
     assert "/healthz" in health.PATHS
     assert "/healthz/anything" not in health.PATHS
+
+
+@pytest.mark.django_db
+def test_a_head_probe_gets_the_status_without_a_body(client):
+    response = client.head("/healthz")
+    assert response.status_code == 200
+    assert int(response["Content-Length"]) > 0
