@@ -79,6 +79,13 @@ clinic.save()
 "
 start
 python3 "$repo/.ci/probe.py" "$base" --marker "Edited before the second run" || fail "the second run lost data or broke"
+# The task worker beside the site works through the queue (the demo's emails and page indexing).
+for _ in $(seq 1 120); do
+  curl -fsS "$base/healthz" | grep -q '"queued": 0,' && break
+  sleep 1
+done
+curl -fsS "$base/healthz" | grep -q '"queued": 0,' || fail "the task worker did not empty the queue in 2 minutes"
+echo "  the task worker emptied the queue"
 stop
 rm -rf "$work"
 echo "first run OK"
