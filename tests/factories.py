@@ -186,3 +186,20 @@ def patient_details(**changes):
         **changes,
     }
     return PatientDetails(**values)
+
+
+def task_row(**fields):
+    """A task as the database backend stores it (a notification email, unless told)."""
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.create(
+        **{
+            "status": "READY",
+            "args_kwargs": {"args": [], "kwargs": {}},
+            "task_path": "physiofit.booking.tasks.send_notification",
+            "backend_name": "default",
+            "run_after": timezone.now(),
+            **fields,
+        }
+    )

@@ -35,8 +35,8 @@ from physiofit.core.backups import (
     decrypt_stream,
     restore_backup,
 )
+from tests.commands import ROOT, manage_env, run_manage
 
-ROOT = Path(__file__).resolve().parents[2]
 KEY = "correct-horse-battery-staple-for-tests"
 # Cheap scrypt and 1 KiB chunks: several chunks from a few kilobytes, in milliseconds.
 FAST = {"log2_n": 10, "chunk_log2": 10}
@@ -344,21 +344,9 @@ def test_a_failed_backup_leaves_nothing_behind(tmp_path):
 
 # -- Through manage.py, as an operator runs it ----------------------------------------------------
 
-DROPPED = {
-    "DJANGO_SETTINGS_MODULE",
-    "DATABASE_URL",
-    "DJANGO_ALLOW_ASYNC_UNSAFE",
-    "SECRET_KEY",
-    "PHYSIOFIT_VAR_DIR",
-    "BACKUP_ENCRYPTION_KEY",
-    "ALLOWED_HOSTS",
-    "REDIS_URL",
-}
-
 
 def site_env(var_dir: Path, database_url: str | None = None, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in DROPPED}
-    env.update(
+    env = manage_env(
         DJANGO_SETTINGS_MODULE="physiofit.settings.standalone",
         PHYSIOFIT_VAR_DIR=str(var_dir),
         **extra,
@@ -366,18 +354,6 @@ def site_env(var_dir: Path, database_url: str | None = None, **extra: str) -> di
     if database_url:
         env["DATABASE_URL"] = database_url
     return env
-
-
-def manage(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
 
 
 def test_restore_into_a_non_empty_database_is_refused(tmp_path):
@@ -394,7 +370,7 @@ def test_restore_into_a_non_empty_database_is_refused(tmp_path):
             file_entry("media/handout.txt", b"handout"),
         ],
     )
-    result = manage(["restore", str(archive)], site_env(var_dir))
+    result = run_manage(["restore", str(archive)], site_env(var_dir))
     assert result.returncode == 1
     assert "is not empty (1 tables)" in result.stderr
     assert "createdb NEW_NAME" in result.stderr
@@ -428,7 +404,7 @@ print(json.dumps({
 
 
 def site_snapshot(env: dict[str, str]) -> dict:
-    result = manage(["shell", "-c", SNAPSHOT_SCRIPT], env)
+    result = run_manage(["shell", "-c", SNAPSHOT_SCRIPT], env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -549,7 +525,7 @@ def test_backup_of_a_running_demo_restores_into_a_fresh_database(tmp_path):
         source = site_env(source_var, source_url, BACKUP_ENCRYPTION_KEY=KEY)
         target = site_env(target_var, target_url, BACKUP_ENCRYPTION_KEY=KEY)
         for step in (["migrate", "--noinput"], ["load_demo"]):
-            result = manage(step, source)
+            result = run_manage(step, source)
             assert result.returncode == 0, result.stderr
         handout = source_var / "media" / "documents" / "home-exercises.pdf"
         handout.parent.mkdir(parents=True)
@@ -559,7 +535,7 @@ def test_backup_of_a_running_demo_restores_into_a_fresh_database(tmp_path):
             while not statuses:
                 time.sleep(0.05)
             before = len(statuses)
-            backup = manage(["backup"], source)
+            backup = run_manage(["backup"], source)
             served_during_backup = len(statuses) - before
         assert backup.returncode == 0, backup.stderr
         assert served_during_backup > 0
@@ -577,7 +553,7 @@ def test_backup_of_a_running_demo_restores_into_a_fresh_database(tmp_path):
         assert manifest["engine"] == ("postgresql" if ON_POSTGRES else "sqlite")
         assert "0001_initial" in manifest["migrations"]["booking"]
 
-        restore = manage(["restore", str(archive)], target)
+        restore = run_manage(["restore", str(archive)], target)
         assert restore.returncode == 0, restore.stdout + restore.stderr
         assert "the counts match" in restore.stdout
 
@@ -590,7 +566,7 @@ def test_backup_of_a_running_demo_restores_into_a_fresh_database(tmp_path):
         copied = target_var / "media" / "documents" / "home-exercises.pdf"
         assert copied.read_bytes() == handout.read_bytes()
 
-        again = manage(["restore", str(archive)], target)
+        again = run_manage(["restore", str(archive)], target)
         assert again.returncode == 1
         assert "is not empty" in again.stderr
         assert "Traceback" not in again.stderr

@@ -1,7 +1,4 @@
-import os
 import stat
-import subprocess
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -9,6 +6,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from physiofit.settings.env import database_config, email_config, secret_key, var_dir
+from tests.commands import manage_env, run_manage
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,29 +44,7 @@ def test_postgres_url_is_parsed():
 
 
 def _manage(args, env, settings="physiofit.settings.production"):
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k
-        not in {
-            "SECRET_KEY",
-            "ALLOWED_HOSTS",
-            "DATABASE_URL",
-            "DJANGO_SETTINGS_MODULE",
-            "DJANGO_ALLOW_ASYNC_UNSAFE",
-            "PHYSIOFIT_VAR_DIR",
-        }
-    }
-    clean.update(env, DJANGO_SETTINGS_MODULE=settings)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_manage(args, manage_env(**env, DJANGO_SETTINGS_MODULE=settings), timeout=120)
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])

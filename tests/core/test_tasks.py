@@ -15,6 +15,7 @@ from physiofit.core.tasks import (
     enqueue_with_transaction,
     requeue_abandoned_tasks,
 )
+from tests.factories import task_row
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 ran = []
@@ -58,15 +59,7 @@ def test_tasks_left_running_by_a_dead_worker_are_queued_again():
     now = timezone.now()
 
     def running(started_ago, worker):
-        return DBTaskResult.objects.create(
-            status="RUNNING",
-            args_kwargs={"args": [], "kwargs": {}},
-            task_path="physiofit.booking.tasks.send_notification",
-            backend_name="default",
-            run_after=now,
-            started_at=now - started_ago,
-            worker_ids=[worker],
-        )
+        return task_row(status="RUNNING", started_at=now - started_ago, worker_ids=[worker])
 
     old = running(ABANDONED_AFTER + timedelta(minutes=1), "worker-a")
     dead = running(timedelta(seconds=5), "worker-b")
@@ -84,12 +77,9 @@ def test_tasks_cut_off_by_a_lost_connection_are_run_again_a_few_times():
     now = timezone.now()
 
     def failed(error, runs, finished_ago=timedelta(minutes=1)):
-        return DBTaskResult.objects.create(
+        return task_row(
             status="FAILED",
-            args_kwargs={"args": [], "kwargs": {}},
             task_path="physiofit.booking.tasks.notify_appointment",
-            backend_name="default",
-            run_after=now,
             finished_at=now - finished_ago,
             worker_ids=[f"w{i}" for i in range(runs)],
             exception_class_path=error,
