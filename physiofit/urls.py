@@ -37,7 +37,10 @@ def media_urlpatterns() -> list:
 
     return [
         re_path(
-            rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>(?:images|original_images)/.+)$",
+            # No ".." segment: a climb out of the folder matches nothing (a plain 404) instead of
+            # reaching serve(), whose refusal would write the attacker's path into the log.
+            rf"^{settings.MEDIA_URL.strip('/')}/"
+            r"(?P<path>(?:images|original_images)(?:/(?!\.\.(?:/|$))[^/]+)+)$",
             serve,
             {"document_root": settings.MEDIA_ROOT},
             name="media",

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.db.models import Case, F, Min, When
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -93,6 +93,8 @@ class HealthCheckMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path_info not in PATHS or request.method not in {"GET", "HEAD"}:
+        if request.path_info not in PATHS:
             return self.get_response(request)
+        if request.method not in {"GET", "HEAD"}:
+            return HttpResponseNotAllowed(["GET", "HEAD"])
         return view(request)

@@ -7,14 +7,12 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from physiofit.core import health
+from tests.factories import task_row
 
 
 def _task(status, *, enqueued_ago, finished_ago=None, run_after=None):
-    row = DBTaskResult.objects.create(
+    row = task_row(
         status=status,
-        args_kwargs={"args": [], "kwargs": {}},
-        task_path="physiofit.booking.tasks.send_notification",
-        backend_name="default",
         run_after=run_after or get_date_max(),
         finished_at=timezone.now() - finished_ago if finished_ago else None,
     )
@@ -85,3 +83,10 @@ def test_a_head_probe_gets_the_status_without_a_body(client):
     response = client.head("/healthz")
     assert response.status_code == 200
     assert int(response["Content-Length"]) > 0
+
+
+@pytest.mark.django_db
+def test_health_answers_only_reads(client):
+    response = client.post("/healthz")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"

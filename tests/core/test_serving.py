@@ -26,6 +26,8 @@ def test_images_are_served_but_document_files_never_are(site, client, media_file
     # A document in a private collection is only reachable through /documents/<id>/<name>.
     assert client.get("/media/documents/private-letter.txt").status_code == 404
     assert client.get("/media/../secret_key").status_code == 404
+    assert client.get("/media/images/../../secret_key").status_code == 404
+    assert client.get("/media/images/%2e%2e/%2e%2e/secret_key").status_code == 404
 
 
 def test_head_answers_carry_the_length_but_no_body(rf):
