@@ -249,6 +249,12 @@ class BookingPolicy(BaseSiteSetting):
         return timedelta(hours=self.reminder_lead_hours)
 
 
+def new_reference() -> str:
+    """Eight characters a person can read over the phone: no 0/O, 1/I/L."""
+    alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
 class Patient(models.Model):
     """One person: matched on email and date of birth, never duplicated by a rebooking."""
 
@@ -260,6 +266,8 @@ class Patient(models.Model):
     email = models.EmailField(max_length=254)
     phone = models.CharField(max_length=25)
     date_of_birth = models.DateField()
+    # A chart number staff can read over the phone and the audit log can name the patient by.
+    reference = models.CharField(max_length=12, unique=True, editable=False, default=new_reference)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -341,12 +349,6 @@ class Appointment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
-
-
-def new_reference() -> str:
-    """Eight characters a person can read over the phone: no 0/O, 1/I/L."""
-    alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(8))
 
 
 class WaitlistEntry(models.Model):

@@ -139,27 +139,54 @@ class OpeningHours(Orderable):
         return OpeningRange(weekday=self.weekday, opens=self.opens, closes=self.closes)
 
 
+class AuditEventQuerySet(models.QuerySet):
+    """Bulk paths are closed too: `update()` and `delete()` on many rows raise, like one row."""
+
+    def update(self, **kwargs):
+        raise PermissionError("Audit events are append-only.")
+
+    def delete(self):
+        raise PermissionError("Audit events are append-only.")
+
+
 class AuditEvent(models.Model):
-    """Append-only record of a staff read or change of patient data: who, what, when."""
+    """Append-only record of who did what to patient data and to staff access, and when."""
 
     wagtail_reference_index_ignore = True
 
     class Action(models.TextChoices):
         VIEW = "view", "Viewed"
+        LIST = "list", "Listed"
+        SEARCH = "search", "Searched"
+        HISTORY = "history", "Viewed history"
         CREATE = "create", "Created"
         CHANGE = "change", "Changed"
         DELETE = "delete", "Deleted"
         EXPORT = "export", "Exported"
+        MERGE = "merge", "Merged"
+        PURGE = "purge", "Purged"
+        SIGN_IN = "sign_in", "Signed in"
+        SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+        SIGN_OUT = "sign_out", "Signed out"
+        DENIED = "denied", "Access denied"
+        FACTOR_ADDED = "factor_added", "Second factor enrolled"
+        FACTOR_RESET = "factor_reset", "Second factor reset"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         "auth.User", null=True, on_delete=models.SET_NULL, related_name="audit_events"
     )
     actor_name = models.CharField(max_length=150, help_text="Kept if the account is deleted.")
-    action = models.CharField(max_length=10, choices=Action.choices)
+    action = models.CharField(max_length=20, choices=Action.choices)
     object_type = models.CharField(max_length=60)
     object_id = models.CharField(max_length=40)
+    # The patient the event concerns, if any. An id and the patient's reference, not a foreign
+    # key: core sits below booking, and the entry must outlive the patient row it names.
+    patient_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
+    patient_reference = models.CharField(max_length=12, blank=True)
     summary = models.CharField(max_length=300, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -178,15 +205,35 @@ class AuditEvent(models.Model):
 
 
 def audit(
-    *, user, action: str, obj=None, object_type: str = "", object_id: str = "", summary: str = ""
+    *,
+    user,
+    action: str,
+    obj=None,
+    object_type: str = "",
+    object_id: str = "",
+    summary: str = "",
+    patient=None,
+    actor_name: str = "",
 ) -> AuditEvent:
-    """Write one audit event for a staff user's read or change of `obj` (or a named set)."""
+    """Write one audit event for a user's read or change of `obj` (or a named set).
+
+    `patient` is the patient the event concerns (a Patient, or anything with `pk` and
+    `reference`); when `obj` is itself a patient it is found without being passed.
+    `actor_name` names an actor with no account (a failed sign-in's typed username).
+    """
+    if patient is None and obj is not None and obj._meta.label_lower == "booking.patient":
+        patient = obj
+    if patient is None and obj is not None:
+        patient = getattr(obj, "patient", None)
+    signed_in = getattr(user, "pk", None) is not None
     return AuditEvent.objects.create(
-        actor=user if getattr(user, "pk", None) else None,
-        actor_name=user.get_username() if getattr(user, "pk", None) else "system",
+        actor=user if signed_in else None,
+        actor_name=(user.get_username() if signed_in else actor_name or "system")[:150],
         action=action,
         object_type=obj._meta.label_lower if obj is not None else object_type,
         object_id=str(obj.pk) if obj is not None else object_id,
+        patient_id=getattr(patient, "pk", None),
+        patient_reference=getattr(patient, "reference", "") or "",
         summary=summary[:300],
     )
 

@@ -8,6 +8,7 @@ from physiofit.booking import services
 from physiofit.booking.models import Appointment
 from physiofit.core.models import AuditEvent
 from tests.factories import patient_details
+from tests.staff import login_staff
 
 from .conftest import NOW, bend
 
@@ -45,7 +46,7 @@ def appointment(booking):
 
 
 def test_calendar_shows_patients_to_booking_staff_and_is_audited(client, front_desk, appointment):
-    client.force_login(front_desk)
+    login_staff(client, front_desk)
     response = client.get("/admin/calendar/", {"date": "2026-12-02"})
     assert response.status_code == 200
     html = response.content.decode()
@@ -62,7 +63,7 @@ def test_calendar_shows_patients_to_booking_staff_and_is_audited(client, front_d
 
 
 def test_staff_without_booking_permission_see_no_patients(client, editor, appointment):
-    client.force_login(editor)
+    login_staff(client, editor)
     # Wagtail's admin answers a permission refusal by sending the user back to the dashboard.
     for url in (
         "/admin/calendar/",
@@ -76,7 +77,7 @@ def test_staff_without_booking_permission_see_no_patients(client, editor, appoin
 
 
 def test_appointment_detail_and_actions_are_audited(client, front_desk, appointment):
-    client.force_login(front_desk)
+    login_staff(client, front_desk)
     detail = client.get(f"/admin/calendar/appointment/{appointment.pk}/")
     assert "sam@example.com" in detail.content.decode()
     response = client.post(
@@ -91,7 +92,7 @@ def test_appointment_detail_and_actions_are_audited(client, front_desk, appointm
 
 
 def test_staff_move_and_cancel(client, front_desk, appointment):
-    client.force_login(front_desk)
+    login_staff(client, front_desk)
     url = f"/admin/calendar/appointment/{appointment.pk}/action/"
     client.post(
         url,
@@ -108,7 +109,7 @@ def test_staff_move_and_cancel(client, front_desk, appointment):
 
 
 def test_book_by_phone_uses_the_same_guard(client, front_desk, appointment, booking):
-    client.force_login(front_desk)
+    login_staff(client, front_desk)
     form = {
         "service": booking["evaluation"].pk,
         "practitioner": booking["alex"].pk,
@@ -139,20 +140,20 @@ def test_practitioner_feed_is_private_and_revocable(client, front_desk, appointm
     [event] = feed.walk("VEVENT")
     assert str(event["SUMMARY"]) == "Initial evaluation: Sam P."  # no full name on a phone
     assert event["DTSTART"].dt == bend(2026, 12, 2, 10)
-    client.force_login(front_desk)
+    login_staff(client, front_desk)
     client.post(f"/admin/calendar/feeds/{practitioner.pk}/new/")
     assert client.get(url).status_code == 404
 
 
 def test_audit_log_is_append_only(client, admin_user, front_desk, appointment):
-    client.force_login(front_desk)
+    login_staff(client, front_desk)
     client.get(f"/admin/calendar/appointment/{appointment.pk}/")
     event = AuditEvent.objects.get()
     with pytest.raises(PermissionError):
         event.save()
     with pytest.raises(PermissionError):
         event.delete()
-    client.force_login(admin_user)
+    login_staff(client, admin_user)
     listing = client.get("/admin/audit_log/")
     assert listing.status_code == 200
     assert "desk" in listing.content.decode()
@@ -160,7 +161,7 @@ def test_audit_log_is_append_only(client, admin_user, front_desk, appointment):
 
 
 def test_patient_record_inspection_is_audited(client, admin_user, appointment):
-    client.force_login(admin_user)
+    login_staff(client, admin_user)
     response = client.get(f"/admin/patients/inspect/{appointment.patient_id}/")
     assert response.status_code == 200
     assert AuditEvent.objects.filter(object_type="booking.patient", action="view").exists()
@@ -186,7 +187,7 @@ def test_staff_are_notified_without_patient_names(booking, django_capture_on_com
 
 
 def test_editing_a_patient_in_the_admin_is_audited(client, admin_user, appointment):
-    client.force_login(admin_user)
+    login_staff(client, admin_user)
     url = f"/admin/patients/edit/{appointment.patient_id}/"
     assert client.get(url).status_code == 200
     response = client.post(

@@ -3,6 +3,7 @@
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from physiofit.core.models import ClinicSettings
+from tests.staff import login_staff
 
 
 def settings_form(clinic: ClinicSettings, hours: list[dict]) -> dict:
@@ -40,7 +41,7 @@ def settings_form(clinic: ClinicSettings, hours: list[dict]) -> dict:
 
 def test_editing_hours_in_the_admin_changes_every_footer(site, client, admin_user):
     client.get("/")  # warm the page cache
-    client.force_login(admin_user)
+    login_staff(client, admin_user)
     url = f"/admin/settings/core/clinicsettings/{site['site'].pk}/"
     assert client.get(url).status_code == 200
     hours = [{"weekday": day, "opens": "08:00", "closes": "17:30"} for day in range(6)]
@@ -53,7 +54,7 @@ def test_editing_hours_in_the_admin_changes_every_footer(site, client, admin_use
 
 
 def test_admin_refuses_a_range_that_closes_before_it_opens(site, client, admin_user):
-    client.force_login(admin_user)
+    login_staff(client, admin_user)
     url = f"/admin/settings/core/clinicsettings/{site['site'].pk}/"
     hours = [{"weekday": 0, "opens": "17:00", "closes": "08:00"}]
     response = client.post(url, settings_form(site["clinic"], hours))
@@ -64,7 +65,7 @@ def test_admin_refuses_a_range_that_closes_before_it_opens(site, client, admin_u
 
 def test_contact_messages_are_listed_for_staff_but_cannot_be_invented(site, client, admin_user):
     client.post("/contact/", {"name": "Sam", "email": "sam@example.com", "message": "Hi"})
-    client.force_login(admin_user)
+    login_staff(client, admin_user)
     listing = client.get("/admin/contact_messages/")
     assert listing.status_code == 200
     assert "sam@example.com" in listing.content.decode()

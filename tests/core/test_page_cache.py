@@ -6,6 +6,7 @@ import pytest
 from django.test import override_settings
 
 from physiofit.core.models import OpeningHours
+from tests.staff import login_staff
 
 BEND = ZoneInfo("America/Los_Angeles")
 
@@ -32,7 +33,7 @@ def test_changing_opening_hours_invalidates_every_page(site, client):
 
 def test_signed_in_visitors_bypass_the_cache(site, client, django_user_model):
     user = django_user_model.objects.create_user("staff", password="pw-for-tests-only")
-    client.force_login(user)
+    login_staff(client, user)
     client.get("/")
     assert "X-Page-Cache" not in client.get("/")
 

@@ -6,6 +6,7 @@ from physiofit.core.models import AuditEvent
 from physiofit.intake import services
 from physiofit.intake.models import Questionnaire, Screening
 from tests.booking.conftest import NOW
+from tests.staff import login_staff
 
 from .conftest import INTAKE_ANSWERS, NO
 
@@ -39,7 +40,7 @@ def test_therapist_sees_screening_and_intake_with_duration_class_and_it_is_audit
     client, therapist, same_day_appointment
 ):
     submit_intake(same_day_appointment)
-    client.force_login(therapist)
+    login_staff(client, therapist)
     html = client.get(f"/admin/calendar/appointment/{same_day_appointment.pk}/").content.decode()
     assert "Same-day medical review" in html
     assert "Severe night pain that nothing eases; Pregnancy" in html
@@ -56,7 +57,7 @@ def test_front_desk_without_clinical_permission_sees_no_answers(
     client, front_desk, same_day_appointment
 ):
     submit_intake(same_day_appointment)
-    client.force_login(front_desk)
+    login_staff(client, front_desk)
     html = client.get(f"/admin/calendar/appointment/{same_day_appointment.pk}/").content.decode()
     assert "Sam Patient" in html
     assert "night pain" not in html
@@ -77,7 +78,7 @@ def test_front_desk_without_clinical_permission_sees_no_answers(
 
 
 def test_review_clears_the_alert(client, therapist, same_day_appointment):
-    client.force_login(therapist)
+    login_staff(client, therapist)
     dashboard = client.get("/admin/").content.decode()
     assert "need clinician review" in dashboard or "needs clinician review" in dashboard
     assert "Thu Dec 3, 10:00 AM" in dashboard  # clinic time, not the server's UTC
@@ -96,7 +97,7 @@ def test_review_clears_the_alert(client, therapist, same_day_appointment):
 
 def test_emergency_results_are_listed_without_a_patient(client, therapist, booking):
     services.screening_record(answers={**NO, "walking": True}, service=booking["evaluation"])
-    client.force_login(therapist)
+    login_staff(client, therapist)
     html = client.get("/admin/clinical/screenings/").content.decode()
     assert "Difficulty walking" in html
     assert "The screening questions and what they lead to" in html
@@ -109,7 +110,7 @@ def test_outcomes_chart_change_from_baseline_and_mcid(client, therapist, same_da
         services.questionnaire_save(
             questionnaire=q, answers={"pain": pain}, submit=True, today=NOW.date()
         )
-    client.force_login(therapist)
+    login_staff(client, therapist)
     html = client.get(f"/admin/clinical/patient/{patient.pk}/").content.decode()
     assert "<svg" in html
     assert "Baseline" in html
@@ -125,7 +126,7 @@ def test_staff_send_a_measure_and_bad_input_is_a_400(
     client, therapist, same_day_appointment, django_capture_on_commit_callbacks
 ):
     patient = same_day_appointment.patient
-    client.force_login(therapist)
+    login_staff(client, therapist)
     refused = client.post(f"/admin/clinical/patient/{patient.pk}/send/", {"instrument": "odi"})
     assert refused.status_code == 400
     with django_capture_on_commit_callbacks(execute=True):
@@ -163,22 +164,22 @@ def test_patient_record_links_to_outcomes_for_clinical_staff_only(
     client, therapist, front_desk, same_day_appointment
 ):
     patient = same_day_appointment.patient
-    client.force_login(therapist)
+    login_staff(client, therapist)
     url = f"/admin/patients/inspect/{patient.pk}/"
     assert f"/admin/clinical/patient/{patient.pk}/" in client.get(url).content.decode()
-    client.force_login(front_desk)
+    login_staff(client, front_desk)
     assert "/admin/clinical/" not in client.get(url).content.decode()
 
 
 def test_calendar_marks_bookings_waiting_for_review_for_clinical_staff_only(
     client, therapist, front_desk, same_day_appointment
 ):
-    client.force_login(therapist)
+    login_staff(client, therapist)
     assert (
         "Screening review needed"
         in client.get("/admin/calendar/", {"date": "2026-12-03"}).content.decode()
     )
-    client.force_login(front_desk)
+    login_staff(client, front_desk)
     assert (
         "Screening review needed"
         not in client.get("/admin/calendar/", {"date": "2026-12-03"}).content.decode()
@@ -187,18 +188,18 @@ def test_calendar_marks_bookings_waiting_for_review_for_clinical_staff_only(
 
 def test_admins_can_grant_the_clinical_permission_to_a_group(client, django_user_model, booking):
     admin = django_user_model.objects.create_superuser("root", password="x" * 16)
-    client.force_login(admin)
+    login_staff(client, admin)
     html = client.get("/admin/groups/new/").content.decode()
     assert "Can see screening results, intake answers and outcome measures" in html
     assert "Can see patients and their appointments" in html
 
 
 def test_menu_shows_screening_alerts_to_clinical_staff_only(client, therapist, front_desk, db):
-    client.force_login(therapist)
+    login_staff(client, therapist)
     menu = client.get("/admin/").content.decode()
     assert "Screening alerts" in menu
     assert "Calendar" in menu
-    client.force_login(front_desk)
+    login_staff(client, front_desk)
     menu = client.get("/admin/").content.decode()
     assert "Screening alerts" not in menu
     assert "Calendar" in menu
