@@ -14,6 +14,7 @@ DEMO ?= yes
 .PHONY: run dev test lint format bench install browser lock clean
 
 $(INSTALLED): pyproject.toml requirements.lock
+	bash scripts/ensure-pdf-libs.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c requirements.lock -e ".[dev]"
