@@ -7,9 +7,10 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from physiofit.booking.api import api
-from physiofit.core import health
+from physiofit.core import health, password_reset
 from physiofit.website import views as website_views
 
+handler400 = "physiofit.core.errors.bad_request"
 handler500 = "physiofit.core.errors.server_error"
 
 urlpatterns = [
@@ -17,6 +18,8 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}img/favicon.svg")),
     # Answered by HealthCheckMiddleware; named here so its log line and reverse() know it.
     path("healthz", health.view, name="healthz"),
+    # Before the admin's own: the same form, rate limited (physiofit/core/password_reset.py).
+    path("admin/password_reset/", password_reset.PasswordResetView.as_view()),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", api.urls),

@@ -61,9 +61,12 @@ if [ "${1:-}" = "--dev" ]; then
 else
   # Threads let a slow request (a PDF, an email) not hold up the others; no access log:
   # physiofit.request writes one line per request without the path (it can be a credential).
+  # Should an access log be switched on anyway (GUNICORN_CMD_ARGS, a gunicorn.conf.py), this
+  # format, which the command line makes win over both, holds no path, query or referrer.
   "$PY" -m gunicorn physiofit.wsgi:application --bind "${HOST}:${PORT}" \
     --workers "${WEB_WORKERS:-3}" --threads "${WEB_THREADS:-4}" --backlog 2048 \
-    --timeout 30 --graceful-timeout 10 --no-control-socket &
+    --timeout 30 --graceful-timeout 10 --no-control-socket \
+    --access-logformat '%(t)s %(m)s %(s)s %(B)s %(M)sms' &
 fi
 web=$!
 

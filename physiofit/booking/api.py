@@ -3,12 +3,15 @@ lives in selectors and services, shared with the HTML flow."""
 
 import re
 from datetime import date, datetime
+from functools import wraps
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, NinjaAPI, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import StrictBool
 
@@ -19,7 +22,7 @@ from physiofit.intake import triage
 from . import selectors, services
 from .forms import PatientDetailsForm
 from .models import Service
-from .tokens import manage_token
+from .tokens import manage_link_create
 
 MAX_SEARCH_DAYS = 62
 # Slugs and keys are checked before they reach a query: PostgreSQL refuses a NUL byte in text
@@ -140,6 +143,38 @@ def invalid_input(request, exc):
     )
 
 
+def json_body(run):
+    """Before the body is parsed: only JSON is read as JSON (415 otherwise), and a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE is a 413, both answered in JSON like every other error."""
+
+    @wraps(run)
+    def checked(request, *args, **kwargs):
+        if request.content_type != "application/json":
+            return api.create_response(
+                request,
+                {
+                    "error": "unsupported_media_type",
+                    "message": "Send the request body as JSON, with Content-Type: "
+                    "application/json.",
+                },
+                status=415,
+            )
+        try:
+            request.body  # noqa: B018 Django refuses an oversized body when it is first read
+        except RequestDataTooBig:
+            return api.create_response(
+                request,
+                {
+                    "error": "too_large",
+                    "message": "The request body is too large: a booking is a few hundred bytes.",
+                },
+                status=413,
+            )
+        return run(request, *args, **kwargs)
+
+    return checked
+
+
 @api.get("/services", response=list[ServiceOut])
 def list_services(request: HttpRequest):
     return [
@@ -206,28 +241,49 @@ def list_slots(
                 },
             )
     context = selectors.booking_context()
+    now = timezone.now()
+    today = now.astimezone(context.zone).date()
+    last_day = (now + context.policy.horizon).astimezone(context.zone).date()
+    if end < today or start > last_day:
+        # Outside these days nothing is ever offered (and year 1 or 9999 has no instants).
+        return Status(
+            400,
+            {
+                "error": "bad_range",
+                "message": f"Times are offered from {today} to {last_day}: search within "
+                "those days.",
+            },
+        )
     slots = selectors.slot_search(
         service=found,
         practitioner=who,
-        first_day=start,
-        last_day=end,
-        now=timezone.now(),
+        first_day=max(start, today),
+        last_day=min(end, last_day),
+        now=now,
         context=context,
     )
     return {"timezone": context.zone.key, "slots": [_slot_out(s, context.zone) for s in slots]}
+
+
+class ReusedKeyOut(ErrorOut):
+    code: str
 
 
 @api.post(
     "/appointments",
     response={
         201: AppointmentOut,
-        400: ErrorOut,
+        400: TakenOut | ErrorOut,
+        403: ErrorOut,
         404: ErrorOut,
         409: TakenOut,
-        422: InvalidOut | ErrorOut,
+        413: ErrorOut,
+        415: ErrorOut,
+        422: InvalidOut | ReusedKeyOut | ErrorOut,
         429: ErrorOut,
     },
 )
+@decorate_view(json_body)
 def create_appointment(request: HttpRequest, payload: AppointmentIn):
     if over_limit(request, scope="booking", limit=settings.BOOKING_RATE_LIMIT, window_seconds=600):
         return Status(
@@ -261,6 +317,15 @@ def create_appointment(request: HttpRequest, payload: AppointmentIn):
     service = selectors.bookable_services().filter(slug=payload.service).first()
     if service is None:
         return Status(404, {"error": "not_found", "message": "No bookable service with that slug."})
+    if service.audience == Service.Audience.RETURNING:
+        # Only a signed-in portal session shows a patient is in care; the API has none.
+        return Status(
+            403,
+            {
+                "error": "returning_patients_only",
+                "message": services.BookingError.messages["returning_patients_only"],
+            },
+        )
     practitioner = None
     if payload.practitioner:
         practitioner = (
@@ -315,12 +380,25 @@ def create_appointment(request: HttpRequest, payload: AppointmentIn):
             start=payload.start,
             patient=form.details(),
             idempotency_key=key and f"api-{key}",
+            # The parsed payload, not the raw bytes: key order and spacing make no difference.
+            idempotency_fingerprint=services.idempotency_fingerprint(payload.dict()),
             context=context,
         )
     except services.BookingError as error:
+        if error.code == "idempotency_key_reused":
+            return Status(422, {"error": error.code, "code": error.code, "message": error.message})
         if error.code == "slot_taken":
             return Status(
                 409,
+                {
+                    "error": error.code,
+                    "message": error.message,
+                    "alternatives": [_slot_out(s, context.zone) for s in error.alternatives],
+                },
+            )
+        if error.code in services.START_REFUSALS.values():
+            return Status(
+                400,
                 {
                     "error": error.code,
                     "message": error.message,
@@ -338,7 +416,7 @@ def create_appointment(request: HttpRequest, payload: AppointmentIn):
             "end": appointment.end.astimezone(zone),
             "practitioner": appointment.practitioner.slug,
             "manage_url": request.build_absolute_uri(
-                reverse("booking:manage", args=[manage_token(appointment.pk)])
+                reverse("booking:manage", args=[manage_link_create(appointment=appointment)])
             ),
             "screening": screening
             and {

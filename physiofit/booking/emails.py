@@ -15,7 +15,7 @@ from physiofit.intake import selectors as intake_selectors
 
 from . import ical
 from .models import Notification
-from .tokens import manage_token, offer_token
+from .tokens import manage_link_create, offer_link_create
 
 SUBJECTS = {
     Notification.Kind.CONFIRMATION: "Your appointment is booked: {when}",
@@ -27,7 +27,17 @@ SUBJECTS = {
     Notification.Kind.STAFF_CHANGED: "Booking moved {reference}: {when}",
     Notification.Kind.STAFF_CANCELLED: "Booking cancelled {reference}: {when}",
     Notification.Kind.STAFF_REVIEW: "Clinician review needed {reference}: {when}",
+    Notification.Kind.MANAGE_LINK: "Your new link for your appointment {when}",
 }
+
+# The patient emails that carry a manage link. Each email gets its own link, made when the email
+# is built (only a hash is stored, so an earlier link cannot be read back to send again).
+WITH_MANAGE_LINK = (
+    Notification.Kind.CONFIRMATION,
+    Notification.Kind.RESCHEDULED,
+    Notification.Kind.REMINDER,
+    Notification.Kind.MANAGE_LINK,
+)
 
 
 def public_url(path: str) -> str:
@@ -45,11 +55,7 @@ def build(notification: Notification) -> EmailMultiAlternatives:
     context = {"clinic": clinic, "notification": notification, "appointment": appointment}
     if notification.kind == Notification.Kind.WAITLIST_OFFER:
         entry = notification.waitlist_entry
-        token = offer_token(
-            entry_id=entry.pk,
-            practitioner_id=notification.offered_practitioner_id,
-            start=notification.offered_start,
-        )
+        token = offer_link_create(notification=notification)
         when = format_when(notification.offered_start, clinic)
         context.update(
             entry=entry,
@@ -61,15 +67,18 @@ def build(notification: Notification) -> EmailMultiAlternatives:
     else:
         when = format_when(appointment.start, clinic)
         reference = appointment.reference
-        token = manage_token(appointment.pk)
         context.update(
             when=when,
-            manage_url=public_url(reverse("booking:manage", args=[token])),
-            intake_url=public_url(reverse("intake:intake", args=[token]))
-            if intake_selectors.intake_state(appointment=appointment) in ("sent", "draft")
-            else "",
             admin_url=public_url(reverse("booking_calendar:appointment", args=[appointment.pk])),
         )
+        if notification.kind in WITH_MANAGE_LINK:
+            token = manage_link_create(appointment=appointment)
+            context.update(
+                manage_url=public_url(reverse("booking:manage", args=[token])),
+                intake_url=public_url(reverse("intake:intake", args=[token]))
+                if intake_selectors.intake_state(appointment=appointment) in ("sent", "draft")
+                else "",
+            )
     template = "booking/email/" + (
         "staff" if notification.kind.startswith("staff_") else notification.kind
     )

@@ -3,19 +3,21 @@ from datetime import date
 from django import forms
 
 from physiofit.core.models import clinic_today, phone_validator
-from physiofit.core.text import plain_text
+from physiofit.core.text import plain_text, validate_single_line
 
 from .services import PatientDetails
 
 
 class PatientDetailsForm(forms.Form):
-    first_name = forms.CharField(max_length=80, label="First name")
-    last_name = forms.CharField(max_length=80, label="Last name")
+    first_name = forms.CharField(
+        max_length=80, label="First name", validators=[validate_single_line]
+    )
+    last_name = forms.CharField(max_length=80, label="Last name", validators=[validate_single_line])
     email = forms.EmailField(max_length=254, label="Email")
     phone = forms.CharField(
         max_length=25,
         label="Phone",
-        validators=[phone_validator],
+        validators=[validate_single_line, phone_validator],
         help_text="So we can reach you if something changes.",
     )
     date_of_birth = forms.DateField(

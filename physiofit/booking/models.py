@@ -19,6 +19,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Orderable
 
 from physiofit.core.hours import WEEKDAYS
+from physiofit.core.text import validate_single_line
 
 ACTIVE_STATUSES = ("held", "booked", "completed", "no_show")
 
@@ -256,28 +257,40 @@ def new_reference() -> str:
 
 
 class Patient(models.Model):
-    """One person: matched on email and date of birth, never duplicated by a rebooking."""
+    """One person's chart. A public booking never joins an existing chart on a match of its
+    details alone (anyone can know an email and a birthday): it makes a new record, flagged as
+    a possible duplicate for staff to merge or keep apart (see merge.py)."""
 
     # Patient data and its mail are not content: keep them out of Wagtail's reference index.
     wagtail_reference_index_ignore = True
 
-    first_name = models.CharField(max_length=80)
-    last_name = models.CharField(max_length=80)
+    # One line each: they go into email headers and onto staff screens (core/text.py).
+    first_name = models.CharField(max_length=80, validators=[validate_single_line])
+    last_name = models.CharField(max_length=80, validators=[validate_single_line])
     email = models.EmailField(max_length=254)
-    phone = models.CharField(max_length=25)
+    phone = models.CharField(max_length=25, validators=[validate_single_line])
     date_of_birth = models.DateField()
     # A chart number staff can read over the phone and the audit log can name the patient by.
     reference = models.CharField(max_length=12, unique=True, editable=False, default=new_reference)
+    # Set when a public booking's details matched this older record: staff decide whether the
+    # two are one person (merge) or not (keep apart, which clears it).
+    possible_duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="possible_duplicates",
+        editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["last_name", "first_name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["email", "date_of_birth"], name="patient_unique_person"
-            ),
+        indexes = [models.Index(fields=["email", "date_of_birth"], name="patient_email_dob")]
+        permissions = [
+            ("view_patient_record", "Can see patients and their appointments"),
+            ("merge_patient", "Can merge duplicate patient records"),
         ]
-        permissions = [("view_patient_record", "Can see patients and their appointments")]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
@@ -319,6 +332,9 @@ class Appointment(models.Model):
     idempotency_key = models.CharField(
         max_length=80, unique=True, null=True, blank=True, editable=False
     )
+    # SHA-256 of the request the key was first sent with: a key replays only that request, so
+    # a reused key never hands one patient's booking to another (services._replay).
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     reminder_sent_for = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -410,6 +426,7 @@ class Notification(models.Model):
         STAFF_CHANGED = "staff_changed", "Staff: booking changed"
         STAFF_CANCELLED = "staff_cancelled", "Staff: booking cancelled"
         STAFF_REVIEW = "staff_review", "Staff: clinician review needed"
+        MANAGE_LINK = "manage_link", "New appointment link"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -428,6 +445,11 @@ class Notification(models.Model):
     offered_practitioner = models.ForeignKey(
         Practitioner, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    # For a waitlist offer: the SHA-256 hash of the link's random token, set when the email is
+    # built. The link names no row, and only the latest email's link works.
+    offer_token_hash = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
     recipient = models.EmailField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -440,3 +462,25 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient} ({self.status})"
+
+
+class ManageLink(models.Model):
+    """A patient's link to see, change or cancel one appointment. The token is random and only
+    its SHA-256 hash is stored: the link reveals nothing, a database copy cannot be turned back
+    into working links, and each link can be revoked on its own (physiofit/booking/tokens.py)."""
+
+    wagtail_reference_index_ignore = True
+
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, related_name="manage_links"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        state = "revoked" if self.revoked_at else "active"
+        return f"Manage link · {state}"

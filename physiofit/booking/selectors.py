@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Func, IntegerField, Q
+from django.utils import timezone
 from wagtail.models import Site
 
 from physiofit.core.models import ClinicSettings
@@ -259,3 +260,20 @@ def active_overlaps(practitioner_id: int, blocked: engine.Interval, exclude: int
         & Q(blocked_end__gt=blocked.start)
     )
     return rows.exclude(pk=exclude) if exclude else rows
+
+
+# How long an idempotency key replays its booking: long enough for any client's retries, short
+# enough that a key is not a permanent handle on someone's appointment.
+IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
+
+
+def idempotency_keys_expired_before() -> datetime:
+    # The clock that stamped created_at, not a booking's `now` (an input for the slot rules).
+    return timezone.now() - IDEMPOTENCY_KEY_LIFETIME
+
+
+def booking_for_idempotency_key(key: str) -> Appointment | None:
+    """The appointment `key` was first used for, while the key lives; None once it expired."""
+    return Appointment.objects.filter(
+        idempotency_key=key, created_at__gte=idempotency_keys_expired_before()
+    ).first()

@@ -7,12 +7,15 @@ might miss; on SQLite, immediate write transactions serialise the check and the 
 Emails are queued only after the commit.
 """
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from physiofit.core.models import ClinicSettings
@@ -47,8 +50,33 @@ class BookingError(Exception):
             "online. Please call the clinic at {phone}."
         ),
         "not_active": "This appointment has already been cancelled or has taken place.",
-        "idempotency_conflict": "This request was already used for a different booking.",
+        "idempotency_key_reused": (
+            "This idempotency key was already used for a different request. Send a new key "
+            "with each new booking."
+        ),
+        # Why a chosen time is not offered (slots.REFUSALS), checked at every step of a flow.
+        "start_in_past": "That time is in the past. Please choose one of the times shown.",
+        "beyond_horizon": (
+            "That time is too far ahead: appointments can be booked up to {days} days in "
+            "advance. Please choose one of the times shown."
+        ),
+        "outside_hours": (
+            "That time is outside our opening hours or the practitioner's working hours. "
+            "Please choose one of the times shown."
+        ),
+        "off_grid": (
+            "That time is not on our booking grid: appointments start every {step} minutes. "
+            "Please choose one of the times shown."
+        ),
+        "too_soon": (
+            "That time is too soon: online bookings need at least {notice} notice. Please "
+            "choose a later time or call the clinic."
+        ),
         "invalid_patient": "Some of your details are not valid.",
+        "returning_patients_only": (
+            "Follow-up visits are for current patients. Please sign in to the patient portal "
+            "to book one, or book an initial evaluation."
+        ),
     }
 
     def __init__(self, code: str, *, alternatives=(), field_errors=None, **params):
@@ -68,30 +96,73 @@ class PatientDetails:
     date_of_birth: date
 
 
-def patient_find_or_create(*, details: PatientDetails) -> Patient:
-    """The one Patient with this email and date of birth, created if new.
+def _original_first(patients):
+    """Records not themselves flagged as duplicates first, then the oldest."""
+    return patients.order_by(F("possible_duplicate_of").asc(nulls_first=True), "created_at", "pk")
 
-    Existing records are not overwritten from a public form: a booking must not let anyone who
-    knows an email and a birthday change someone's name or phone.
-    """
+
+def patient_find_or_create(*, details: PatientDetails) -> Patient:
+    """Staff only (the front desk picks the record): the patient with this email and date of
+    birth, created if none. Existing records are not overwritten. A typo makes a new record,
+    which staff merge later; nothing here guarantees one record per person."""
     email = details.email.strip().lower()
-    patient = Patient.objects.filter(email=email, date_of_birth=details.date_of_birth).first()
-    if patient:
-        return patient
+    patient = _original_first(
+        Patient.objects.filter(email=email, date_of_birth=details.date_of_birth)
+    ).first()
+    return patient or _patient_new(details, possible_duplicate_of=None)
+
+
+def patient_create(*, details: PatientDetails) -> Patient:
+    """A new record from a public form, flagged as a possible duplicate of the existing record
+    its details match (same email and birthday, same email and name, or same name and birthday).
+
+    Never attaches to an existing chart: a match is what anyone who knows an email and a
+    birthday could produce, so only staff (merge) or a signed-in patient may join them."""
+    email = details.email.strip().lower()
+    first, last = details.first_name.strip(), details.last_name.strip()
+    match = _original_first(
+        Patient.objects.filter(
+            Q(email=email, date_of_birth=details.date_of_birth)
+            | Q(email=email, first_name__iexact=first, last_name__iexact=last)
+            | Q(
+                first_name__iexact=first,
+                last_name__iexact=last,
+                date_of_birth=details.date_of_birth,
+            )
+        )
+    ).first()
+    original = match and (match.possible_duplicate_of or match)
+    return _patient_new(details, possible_duplicate_of=original)
+
+
+def _patient_new(details: PatientDetails, *, possible_duplicate_of: Patient | None) -> Patient:
     patient = Patient(
         first_name=details.first_name.strip(),
         last_name=details.last_name.strip(),
-        email=email,
+        email=details.email.strip().lower(),
         phone=details.phone.strip(),
         date_of_birth=details.date_of_birth,
+        possible_duplicate_of=possible_duplicate_of,
     )
     try:
-        # Uniqueness was just looked up; the database constraint catches a race.
-        patient.full_clean(validate_unique=False)
+        # Field rules only: the reference is random and unique in the database, and the
+        # duplicate was just read (each check here would be one more query).
+        patient.full_clean(
+            exclude=["possible_duplicate_of"], validate_unique=False, validate_constraints=False
+        )
     except ValidationError as error:
         raise BookingError("invalid_patient", field_errors=error.message_dict) from error
     patient.save()
     return patient
+
+
+def _patient_for(patient: "PatientDetails | Patient", *, staff: bool) -> Patient:
+    """A Patient passed in is already known (the signed-in patient, or a waitlisted one)."""
+    if isinstance(patient, Patient):
+        return patient
+    if staff:
+        return patient_find_or_create(details=patient)
+    return patient_create(details=patient)
 
 
 def _lock_practitioners(ids) -> None:
@@ -129,6 +200,101 @@ def _bookable(
     )
 
 
+# The engine's reasons a start is not offered, as this module's error codes.
+START_REFUSALS = {
+    engine.PAST: "start_in_past",
+    engine.BEYOND_HORIZON: "beyond_horizon",
+    engine.OUTSIDE_HOURS: "outside_hours",
+    engine.OFF_GRID: "off_grid",
+    engine.TOO_SOON: "too_soon",
+    engine.TAKEN: "slot_taken",
+}
+# Times near these have free neighbours worth offering; a past or far-off one has none.
+WITH_ALTERNATIVES = {"outside_hours", "off_grid", "too_soon", "slot_taken"}
+
+
+def _refusal(*, practitioners, service, start, now, context, staff, exclude=None) -> str | None:
+    """The engine's reason none of `practitioners` offers `start` (the most specific over all
+    of them), or None when one does."""
+    policy = _policy(context, staff=staff)
+    if reason := engine.window_refusal(start=start, policy=policy, now=now):
+        return reason  # before any zone conversion: year 1 or 9999 cannot be converted
+    day = start.astimezone(context.zone).date()
+    reasons = [
+        engine.refusal(
+            start=start,
+            calendar=calendar,
+            clinic_hours=context.clinic_hours,
+            service=selectors.service_spec(service),
+            policy=policy,
+            now=now,
+            zone=context.zone,
+        )
+        for calendar in selectors.calendars(
+            list(practitioners),
+            first_day=day,
+            last_day=day,
+            zone=context.zone,
+            exclude_appointment=exclude,
+        )
+    ]
+    if None in reasons:
+        return None
+    return max(reasons, key=engine.REFUSALS.index, default=engine.OUTSIDE_HOURS)
+
+
+def _minutes(span: timedelta) -> int:
+    return int(span.total_seconds() // 60)
+
+
+def _start_error(
+    reason: str, context: selectors.BookingContext, *, staff: bool, alternatives=()
+) -> BookingError:
+    policy = _policy(context, staff=staff)
+    notice = _minutes(policy.min_notice)
+    return BookingError(
+        START_REFUSALS[reason],
+        alternatives=alternatives,
+        days=policy.horizon.days,
+        step=_minutes(policy.step),
+        notice=f"{notice // 60} hours" if notice % 60 == 0 else f"{notice} minutes",
+    )
+
+
+def appointment_check_start(
+    *,
+    service: Service,
+    practitioner: Practitioner | None,
+    start: datetime,
+    now: datetime | None = None,
+    context: selectors.BookingContext | None = None,
+    exclude_appointment: int | None = None,
+) -> None:
+    """Raise the BookingError that says why `start` is not offered online for the service
+    (with the practitioner, or with any when None); return when it is. Reads only: for the
+    steps before the booking, which checks again under its lock."""
+    now = now or timezone.now()
+    context = context or selectors.booking_context()
+    practitioners = [practitioner] if practitioner else selectors.practitioners_for(service)
+    reason = _refusal(
+        practitioners=practitioners,
+        service=service,
+        start=start,
+        now=now,
+        context=context,
+        staff=False,
+        exclude=exclude_appointment,
+    )
+    if reason is None:
+        return
+    alternatives = ()
+    if START_REFUSALS[reason] in WITH_ALTERNATIVES:
+        alternatives = nearest_alternatives(
+            service=service, practitioner=practitioner, start=start, now=now, context=context
+        )
+    raise _start_error(reason, context, staff=False, alternatives=alternatives)
+
+
 def nearest_alternatives(
     *,
     service: Service,
@@ -156,20 +322,27 @@ def appointment_book(
     service: Service,
     practitioner: Practitioner | None,
     start: datetime,
-    patient: PatientDetails,
+    patient: PatientDetails | Patient,
     source: str = Appointment.Source.ONLINE,
     idempotency_key: str | None = None,
+    idempotency_fingerprint: str = "",
     now: datetime | None = None,
     context: selectors.BookingContext | None = None,
     with_booking: Callable[[Appointment], None] | None = None,
 ) -> Appointment:
     """Book `start` with the practitioner, or the first free one when None.
 
+    `patient` is a known Patient (signed in, waitlisted) or the details typed into a form: a
+    public booking's details always make a new record (see `patient_create`); staff's are
+    matched (`patient_find_or_create`). Returning-patient services need a known Patient online.
+
     `with_booking` runs with the new appointment inside the same transaction (another app's
     rows that must exist exactly when the appointment does, such as its screening).
 
-    Returns the existing appointment for a repeated idempotency key. Raises BookingError
-    (`slot_taken` with the nearest alternatives) and writes nothing when the time is not free.
+    Returns the existing appointment for a repeated idempotency key sent with the same
+    request (same `idempotency_fingerprint`) within its lifetime; an expired key is new again.
+    Raises BookingError and writes nothing when the time is not offered: the code says why
+    (START_REFUSALS), with the nearest alternatives when there are any near it.
     Does not send anything itself: the confirmation and staff emails' task is queued in the
     booking's transaction and runs after the commit.
     """
@@ -177,11 +350,21 @@ def appointment_book(
     context = context or selectors.booking_context()
     staff = source == Appointment.Source.STAFF
     if idempotency_key:
-        existing = Appointment.objects.filter(idempotency_key=idempotency_key).first()
+        existing = selectors.booking_for_idempotency_key(idempotency_key)
         if existing:
-            return _replay(existing, service, start)
+            return _replay(existing, service, start, idempotency_fingerprint)
+    if reason := engine.window_refusal(start=start, policy=_policy(context, staff=staff), now=now):
+        raise _start_error(reason, context, staff=staff)
     if not staff and not service.bookable_online:
         raise BookingError("service_not_bookable")
+    if (
+        not staff
+        and service.audience == Service.Audience.RETURNING
+        and not isinstance(patient, Patient)
+    ):
+        # Typed-in details prove nothing about being in care, and a follow-up asks no
+        # screening questions: online, only a patient the caller has identified may book one.
+        raise BookingError("returning_patients_only")
     if practitioner is not None:
         if not practitioner.active or not practitioner.services.filter(pk=service.pk).exists():
             raise BookingError("practitioner_unavailable")
@@ -207,39 +390,73 @@ def appointment_book(
                 None,
             )
             if chosen is None:
-                raise BookingError("slot_taken")
-            appointment = _create(chosen, service, start, patient, source, idempotency_key)
+                reason = _refusal(
+                    practitioners=candidates,
+                    service=service,
+                    start=start,
+                    now=now,
+                    context=context,
+                    staff=staff,
+                )
+                raise _start_error(reason or engine.TAKEN, context, staff=staff)
+            if idempotency_key:
+                # An expired key is new again: free it from the booking it was first used for.
+                Appointment.objects.filter(
+                    idempotency_key=idempotency_key,
+                    created_at__lt=selectors.idempotency_keys_expired_before(),
+                ).update(idempotency_key=None)
+            appointment = _create(
+                chosen,
+                service,
+                start,
+                patient,
+                staff,
+                source,
+                idempotency_key,
+                fingerprint=idempotency_fingerprint,
+            )
             if with_booking is not None:
                 with_booking(appointment)
             _queue_notifications(
                 appointment, Notification.Kind.CONFIRMATION, Notification.Kind.STAFF_NEW
             )
     except IntegrityError as error:
-        if idempotency_key and (
-            existing := Appointment.objects.filter(idempotency_key=idempotency_key).first()
-        ):
-            return _replay(existing, service, start)
+        if idempotency_key and (existing := selectors.booking_for_idempotency_key(idempotency_key)):
+            return _replay(existing, service, start, idempotency_fingerprint)
         raise BookingError("slot_taken") from error
     except BookingError as error:
-        if error.code != "slot_taken":
-            raise
-        raise BookingError(
-            "slot_taken",
-            alternatives=nearest_alternatives(
+        if error.code in WITH_ALTERNATIVES:
+            error.alternatives = nearest_alternatives(
                 service=service, practitioner=practitioner, start=start, now=now, context=context
-            ),
-        ) from None
+            )
+        raise
     return appointment
 
 
-def _replay(existing: Appointment, service: Service, start: datetime) -> Appointment:
-    if existing.service_id != service.pk or existing.start != start:
-        raise BookingError("idempotency_conflict")
+def _replay(
+    existing: Appointment, service: Service, start: datetime, fingerprint: str
+) -> Appointment:
+    """The first booking, only for the request its key was first sent with: another request
+    under the same key learns nothing about it."""
+    if existing.idempotency_fingerprint or fingerprint:
+        if existing.idempotency_fingerprint != fingerprint:
+            raise BookingError("idempotency_key_reused")
+    elif existing.service_id != service.pk or existing.start != start:
+        raise BookingError("idempotency_key_reused")
     return existing
 
 
-def _create(practitioner, service, start, details, source, idempotency_key) -> Appointment:
-    patient = patient_find_or_create(details=details)
+def idempotency_fingerprint(request_data: dict) -> str:
+    """SHA-256 of a parsed request as sorted-keys JSON: the same request, however its keys
+    were ordered or spaced, has the same fingerprint."""
+    canonical = json.dumps(request_data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _create(
+    practitioner, service, start, details, staff, source, idempotency_key, *, fingerprint=""
+) -> Appointment:
+    patient = _patient_for(details, staff=staff)
     spec = selectors.service_spec(service)
     blocked = spec.blocked(start)
     appointment = Appointment(
@@ -253,6 +470,7 @@ def _create(practitioner, service, start, details, source, idempotency_key) -> A
         status=Appointment.Status.BOOKED,
         source=source,
         idempotency_key=idempotency_key or None,
+        idempotency_fingerprint=fingerprint if idempotency_key else "",
         reference=new_reference(),
     )
     # Field rules only: the related rows are in hand, and uniqueness and overlap are enforced
@@ -325,25 +543,26 @@ def appointment_reschedule(
             Appointment.objects.select_for_update().select_related("service").get(pk=appointment.pk)
         )
         _check_cutoff(appointment, now, staff=staff)
-        if not _bookable(
-            practitioner=target,
+        reason = _refusal(
+            practitioners=[target],
             service=appointment.service,
             start=start,
             now=now,
             context=context,
             staff=staff,
             exclude=appointment.pk,
-        ):
-            raise BookingError(
-                "slot_taken",
-                alternatives=nearest_alternatives(
+        )
+        if reason is not None:
+            alternatives = ()
+            if START_REFUSALS[reason] in WITH_ALTERNATIVES:
+                alternatives = nearest_alternatives(
                     service=appointment.service,
                     practitioner=target,
                     start=start,
                     now=now,
                     context=context,
-                ),
-            )
+                )
+            raise _start_error(reason, context, staff=staff, alternatives=alternatives)
         spec = selectors.service_spec(appointment.service)
         blocked = spec.blocked(start)
         appointment.practitioner = target
@@ -383,19 +602,23 @@ def waitlist_join(
     *,
     service: Service,
     practitioner: Practitioner | None,
-    patient: PatientDetails,
+    patient: PatientDetails | Patient,
     first_day: date,
     last_day: date,
     mornings: bool,
     afternoons: bool,
     evenings: bool,
 ) -> WaitlistEntry:
-    """Record a wish for a time; freed times that match are offered in order of joining."""
+    """Record a wish for a time; freed times that match are offered in order of joining.
+    Typed-in details make a new record, as for a booking; returning-patient services need a
+    known Patient."""
+    if service.audience == Service.Audience.RETURNING and not isinstance(patient, Patient):
+        raise BookingError("returning_patients_only")
     with transaction.atomic():
         entry = WaitlistEntry(
             service=service,
             practitioner=practitioner,
-            patient=patient_find_or_create(details=patient),
+            patient=_patient_for(patient, staff=False),
             first_day=first_day,
             last_day=last_day,
             mornings=mornings,
@@ -415,15 +638,12 @@ def waitlist_take_offer(
     now: datetime | None = None,
 ) -> Appointment:
     """Book an offered time for a waitlisted patient, if it is still free (first come, first served)."""
-    patient = entry.patient
-    details = PatientDetails(
-        patient.first_name, patient.last_name, patient.email, patient.phone, patient.date_of_birth
-    )
     appointment = appointment_book(
         service=entry.service,
         practitioner=practitioner,
         start=start,
-        patient=details,
+        # The entry's own record: the offer link went to it, so the visit joins that chart.
+        patient=entry.patient,
         now=now,
         idempotency_key=f"waitlist-{entry.pk}-{practitioner.pk}-{start.isoformat()}",
     )

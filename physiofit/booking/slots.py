@@ -250,3 +250,62 @@ def is_bookable(
             zone=zone,
         )
     )
+
+
+# Why a start is not offered, in the order a patient would fix it. The first two need no
+# calendar arithmetic, so an absurd year (1 or 9999) is refused before any zone conversion.
+PAST, BEYOND_HORIZON, OUTSIDE_HOURS, OFF_GRID, TOO_SOON, TAKEN = (
+    "past",
+    "beyond_horizon",
+    "outside_hours",
+    "off_grid",
+    "too_soon",
+    "taken",
+)
+# Closest to bookable last: over several practitioners the most specific reason wins.
+REFUSALS = (PAST, BEYOND_HORIZON, OUTSIDE_HOURS, OFF_GRID, TOO_SOON, TAKEN)
+
+
+def window_refusal(*, start: datetime, policy: PolicySpec, now: datetime) -> str | None:
+    """PAST or BEYOND_HORIZON when `start` is outside the bookable window, else None. Plain
+    comparisons only: safe for any aware datetime, even one no zone can convert."""
+    if start < now:
+        return PAST
+    if start > now + policy.horizon:
+        return BEYOND_HORIZON
+    return None
+
+
+def refusal(
+    *,
+    start: datetime,
+    calendar: PractitionerCalendar,
+    clinic_hours: Sequence[DailyRange],
+    service: ServiceSpec,
+    policy: PolicySpec,
+    now: datetime,
+    zone: ZoneInfo,
+) -> str | None:
+    """Why `start` is not one of the practitioner's offered slots (one of REFUSALS), or None
+    when it is. Agrees with `practitioner_slots` (a property test holds them together)."""
+    if reason := window_refusal(start=start, policy=policy, now=now):
+        return reason
+    blocked = service.blocked(start)
+    day = start.astimezone(zone).date()
+    working = next(
+        (
+            r
+            for r in bookable_ranges(calendar, clinic_hours, day, zone)
+            if r.start <= blocked.start and blocked.end <= r.end
+        ),
+        None,
+    )
+    if working is None:
+        return OUTSIDE_HOURS
+    if (start - (working.start + service.buffer_before)) % policy.step:
+        return OFF_GRID
+    if start < now + policy.min_notice:
+        return TOO_SOON
+    if _Busy(calendar.unavailable).overlaps(blocked):
+        return TAKEN
+    return None

@@ -9,19 +9,25 @@ from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from physiofit.core.models import AuditEvent, audit
 from physiofit.intake import selectors as intake_selectors
 from physiofit.intake import staff as intake_staff
 
-from . import selectors, services
+from . import selectors, services, tokens
 from . import slots as engine
 from .forms import PatientDetailsForm
 from .models import Appointment, Practitioner, Service, TimeOff
+from .notification_admin import notifications_visible_to
 
 PERMISSION = "booking.view_patient_record"
 staff_only = permission_required(PERMISSION, raise_exception=True)
+
+
+# The calendar links a week either side and converts days to instants: year 1 or 9999 has
+# neither, so days outside these are refused with a message.
+CALENDAR_FIRST_DAY, CALENDAR_LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
 
 def _parse_day(value: str | None, default: date) -> date:
@@ -37,6 +43,14 @@ def calendar(request):
     today = datetime.now(context.zone).date()
     view = "day" if request.GET.get("view") == "day" else "week"
     day = _parse_day(request.GET.get("date"), today)
+    status = 200
+    if not CALENDAR_FIRST_DAY <= day <= CALENDAR_LAST_DAY:
+        messages.error(
+            request,
+            f"Choose a date between {CALENDAR_FIRST_DAY:%Y} and {CALENDAR_LAST_DAY:%Y}; "
+            "showing today instead.",
+        )
+        day, status = today, 400
     first = day if view == "day" else day - timedelta(days=day.weekday())
     last = first + timedelta(days=0 if view == "day" else 6)
     practitioners = list(Practitioner.objects.filter(active=True))
@@ -87,6 +101,7 @@ def calendar(request):
             "next": first + step,
             "today": today,
         },
+        status=status,
     )
 
 
@@ -153,7 +168,8 @@ def appointment_detail(request, pk):
             "appointment": appointment,
             "zone": context.zone,
             "move_form": move_form,
-            "history": appointment.notifications.all()[:20],
+            "history": notifications_visible_to(request.user, appointment.notifications.all())[:20],
+            "link_resendable": tokens.manage_link_resendable(appointment),
         },
     )
 
@@ -192,6 +208,48 @@ def appointment_action(request, pk):
         messages.error(request, error.message)
         return redirect("booking_calendar:appointment", pk)
     audit(user=request.user, action=AuditEvent.Action.CHANGE, obj=appointment, summary=action)
+    return redirect("booking_calendar:appointment", pk)
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def appointment_resend_link(request, pk):
+    """GET asks to confirm; POST revokes the patient's links to this appointment (a forwarded
+    or leaked one stops working) and emails a new one to the address on the record."""
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("patient", "service", "practitioner"), pk=pk
+    )
+    if not tokens.manage_link_resendable(appointment):
+        messages.error(request, services.BookingError("not_active").message)
+        return redirect("booking_calendar:appointment", pk)
+    if request.method == "GET":
+        audit(
+            user=request.user,
+            action=AuditEvent.Action.VIEW,
+            obj=appointment,
+            summary=f"resend link confirmation for {appointment.reference}",
+        )
+        return TemplateResponse(
+            request,
+            "booking/staff/resend_link.html",
+            {"appointment": appointment, "zone": selectors.booking_context().zone},
+        )
+    try:
+        tokens.manage_link_resend(appointment=appointment)
+    except services.BookingError as error:
+        messages.error(request, error.message)
+        return redirect("booking_calendar:appointment", pk)
+    audit(
+        user=request.user,
+        action=AuditEvent.Action.CHANGE,
+        obj=appointment,
+        summary=f"manage links revoked, new link emailed for {appointment.reference}",
+    )
+    messages.success(
+        request,
+        f"A new link for {appointment.reference} is on its way; the links sent before no "
+        "longer work.",
+    )
     return redirect("booking_calendar:appointment", pk)
 
 

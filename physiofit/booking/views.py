@@ -19,10 +19,10 @@ from physiofit.intake import selectors as intake_selectors
 from physiofit.intake import services as intake_services
 from physiofit.intake.gate import forget_screening, outcome_page, screening_gate, session_screening
 
-from . import ical, selectors, services
+from . import ical, identity, selectors, services
 from .forms import PatientDetailsForm, WaitlistForm
-from .models import Appointment, Practitioner, Service, WaitlistEntry
-from .tokens import manage_token, read_manage_token, read_offer_token
+from .models import Appointment, Patient, Practitioner, Service
+from .tokens import manage_link_appointment, manage_link_create, offer_from_token
 
 ANY = "any"
 IDEMPOTENCY_KEY = re.compile(r"[-A-Za-z0-9_]{1,64}")
@@ -73,6 +73,27 @@ def _service(slug: str) -> Service:
     return get_object_or_404(selectors.bookable_services(), slug=slug)
 
 
+def _in_care_gate(request, service: Service) -> tuple[TemplateResponse | None, Patient | None]:
+    """For a returning-patient service: the signed-in patient it is booked for, or the page
+    explaining follow-ups are for current patients. (None, None) for other services."""
+    if service.audience != Service.Audience.RETURNING:
+        return None, None
+    patient = identity.known_patient(request)
+    if patient is not None:
+        return None, patient
+    page = render(
+        request,
+        "current_patients_only",
+        {
+            "service": service,
+            "sign_in_url": identity.sign_in_url(),
+            "initial": selectors.bookable_services().filter(audience=Service.Audience.NEW).first(),
+        },
+        status=403,
+    )
+    return page, None
+
+
 def _who(service: Service, who: str) -> Practitioner | None:
     if who == ANY:
         return None
@@ -87,13 +108,42 @@ def _parse_start(value: str | None) -> datetime | None:
     return start if start.tzinfo else None
 
 
-def _parse_week(value: str | None, today: date) -> date:
+def _parse_week(value: str | None, today: date, last_day: date) -> date:
+    """The Monday of the asked week, between today's and the booking horizon's."""
     try:
         day = date.fromisoformat(value) if value else today
     except ValueError:
         day = today
-    day = max(day, today)
+    day = min(max(day, today), last_day)
     return day - timedelta(days=day.weekday())
+
+
+def _horizon_day(context, now) -> date:
+    return (now + context.policy.horizon).astimezone(context.zone).date()
+
+
+def _refused(request, base: dict, error: services.BookingError) -> TemplateResponse:
+    """The page saying why a chosen time cannot be booked, with the nearest free ones."""
+    status = 409 if error.code in ("slot_taken", "cutoff_passed", "not_active") else 400
+    time_refused = error.code in services.START_REFUSALS.values()
+    return render(
+        request, "taken", {**base, "error": error, "time_refused": time_refused}, status=status
+    )
+
+
+def _check_start(request, base: dict, context, exclude=None) -> TemplateResponse | None:
+    """Every step that carries a chosen time says at once why it is not offered, if it is not."""
+    try:
+        services.appointment_check_start(
+            service=base["service"],
+            practitioner=base.get("practitioner"),
+            start=base["start"],
+            context=context,
+            exclude_appointment=exclude,
+        )
+    except services.BookingError as error:
+        return _refused(request, base, error)
+    return None
 
 
 def _week_days(context, service, practitioner, week_start, now, exclude=None):
@@ -122,6 +172,8 @@ def choose_practitioner(request, service_slug):
     service = _service(service_slug)
     if gate := screening_gate(request, service):
         return gate
+    if gate := _in_care_gate(request, service)[0]:
+        return gate
     return render(
         request,
         "practitioner",
@@ -138,13 +190,13 @@ def week(request, service_slug, who):
     practitioner = _who(service, who)
     if gate := screening_gate(request, service):
         return gate
+    if gate := _in_care_gate(request, service)[0]:
+        return gate
     context = selectors.booking_context()
     now = timezone.now()
     today = now.astimezone(context.zone).date()
-    week_start = _parse_week(request.GET.get("week"), today)
-    horizon_day = (now + context.policy.horizon).astimezone(context.zone).date()
-    if week_start > horizon_day:
-        week_start = horizon_day - timedelta(days=horizon_day.weekday())
+    horizon_day = _horizon_day(context, now)
+    week_start = _parse_week(request.GET.get("week"), today, horizon_day)
     days, any_free = _week_days(context, service, practitioner, week_start, now)
     next_day = None
     if not any_free:
@@ -183,12 +235,24 @@ def details(request, service_slug, who):
     practitioner = _who(service, who)
     if gate := screening_gate(request, service):
         return gate
+    gate, known = _in_care_gate(request, service)
+    if gate:
+        return gate
     source = request.POST if request.method == "POST" else request.GET
     start_at = _parse_start(source.get("start"))
     if start_at is None:
         return _no_time(request)
     context = selectors.booking_context()
     base = _chosen(service, practitioner, who, start_at, context)
+    if refused := _check_start(request, base, context):
+        return refused
+    if known is not None:
+        # Signed in: booked for their own chart with the details on file, not retyped here.
+        return render(
+            request,
+            "review",
+            {**base, "patient": known, "known": True, "idempotency_key": secrets.token_urlsafe(24)},
+        )
     if request.method == "GET":
         return render(request, "details", {**base, "form": PatientDetailsForm()})
     if refusal := _rate_limited(request):
@@ -212,26 +276,48 @@ def details(request, service_slug, who):
 def confirm(request, service_slug, who):
     service = _service(service_slug)
     practitioner = _who(service, who)
+    # New-patient screening is checked by the booking below (a double click must replay);
+    # a follow-up asks no questions, so its gates run here.
+    if service.audience == Service.Audience.RETURNING and (
+        gate := screening_gate(request, service)
+    ):
+        return gate
+    gate, known = _in_care_gate(request, service)
+    if gate:
+        return gate
     start_at = _parse_start(request.POST.get("start"))
     if start_at is None:
         return _no_time(request)
     form = PatientDetailsForm(request.POST)
     context = selectors.booking_context()
     base = _chosen(service, practitioner, who, start_at, context)
-    if not form.is_valid():
+    if known is None and not form.is_valid():
+        # The time first: the page must not ask to fix details for a time it cannot book.
+        # (A valid submit is checked by the booking, after a double click's replay.)
+        if refused := _check_start(request, base, context):
+            return refused
         return render(request, "details", {**base, "form": form}, status=400)
     if refusal := _rate_limited(request):
         return refusal
     key = request.POST.get("idempotency_key", "")
     key = key if IDEMPOTENCY_KEY.fullmatch(key) else None
+    fingerprint = services.idempotency_fingerprint(
+        {
+            "service": service.slug,
+            "practitioner": who,
+            "start": start_at.isoformat(),
+            "patient": {"id": known.pk} if known else form.cleaned_data,
+        }
+    )
     try:
         appointment = intake_services.appointment_book_screened(
             screening=session_screening(request, service),
             service=service,
             practitioner=practitioner,
             start=start_at,
-            patient=form.details(),
+            patient=known or form.details(),
             idempotency_key=key and f"web-{key}",
+            idempotency_fingerprint=fingerprint,
             context=context,
         )
     except intake_services.IntakeError as error:
@@ -239,23 +325,15 @@ def confirm(request, service_slug, who):
             return outcome_page(request, service, "emergency", (), status=403)
         return HttpResponseRedirect(reverse("intake:screening", args=[service.slug]))
     except services.BookingError as error:
-        status = 409 if error.code == "slot_taken" else 400
-        return render(request, "taken", {**base, "error": error}, status=status)
+        return _refused(request, base, error)
     forget_screening(request, service)
     return HttpResponseRedirect(
-        reverse("booking:manage", args=[manage_token(appointment.pk)]) + "?booked=1"
+        reverse("booking:manage", args=[manage_link_create(appointment=appointment)]) + "?booked=1"
     )
 
 
 def _appointment_from_token(token: str) -> Appointment:
-    appointment_id = read_manage_token(token)
-    appointment = (
-        Appointment.objects.select_related("service", "practitioner", "patient")
-        .filter(pk=appointment_id)
-        .first()
-        if appointment_id
-        else None
-    )
+    appointment = manage_link_appointment(token)
     if appointment is None:
         raise Http404("This link is not valid.")
     return appointment
@@ -342,21 +420,12 @@ def manage_reschedule(request, token):
         try:
             services.appointment_reschedule(appointment=appointment, start=start_at, now=now)
         except services.BookingError as error:
-            status = 409 if error.code in ("slot_taken", "cutoff_passed", "not_active") else 400
-            return render(
-                request,
-                "taken",
-                {
-                    "error": error,
-                    "service": appointment.service,
-                    "zone": context.zone,
-                    "reschedule_token": token,
-                },
-                status=status,
-            )
+            base = {"service": appointment.service, "zone": context.zone}
+            return _refused(request, {**base, "reschedule_token": token}, error)
         return HttpResponseRedirect(reverse("booking:manage", args=[token]) + "?changed=moved")
     today = now.astimezone(context.zone).date()
-    week_start = _parse_week(request.GET.get("week"), today)
+    horizon_day = _horizon_day(context, now)
+    week_start = _parse_week(request.GET.get("week"), today, horizon_day)
     days, _ = _week_days(
         context,
         appointment.service,
@@ -375,7 +444,9 @@ def manage_reschedule(request, token):
             "week_start": week_start,
             "zone": context.zone,
             "previous_week": week_start - timedelta(days=7) if week_start > today else None,
-            "next_week": week_start + timedelta(days=7),
+            "next_week": week_start + timedelta(days=7)
+            if week_start + timedelta(days=7) <= horizon_day
+            else None,
         },
     )
 
@@ -386,7 +457,10 @@ def waitlist(request, service_slug, who):
     practitioner = _who(service, who)
     if gate := screening_gate(request, service):
         return gate
-    base = {"service": service, "practitioner": practitioner, "who": who}
+    gate, known = _in_care_gate(request, service)
+    if gate:
+        return gate
+    base = {"service": service, "practitioner": practitioner, "who": who, "known": known}
     if request.method == "GET":
         today = clinic_today()
         form = WaitlistForm(
@@ -398,17 +472,17 @@ def waitlist(request, service_slug, who):
                 "evenings": True,
             }
         )
-        return render(request, "waitlist", {**base, "form": form})
+        return render(request, "waitlist", {**base, "form": _for_known(form, known)})
     if refusal := _rate_limited(request):
         return refusal
-    form = WaitlistForm(request.POST)
+    form = _for_known(WaitlistForm(request.POST), known)
     if not form.is_valid():
         return render(request, "waitlist", {**base, "form": form}, status=400)
     data = form.cleaned_data
     services.waitlist_join(
         service=service,
         practitioner=practitioner,
-        patient=form.details(),
+        patient=known or form.details(),
         first_day=data["first_day"],
         last_day=data["last_day"],
         mornings=data["mornings"],
@@ -424,16 +498,21 @@ def waitlist(request, service_slug, who):
     )
 
 
+def _for_known(form: WaitlistForm, known: Patient | None) -> WaitlistForm:
+    """A signed-in patient is not asked for the details already on file."""
+    if known is not None:
+        for name in PatientDetailsForm.base_fields:
+            form.fields.pop(name, None)
+    return form
+
+
 @require_http_methods(["GET", "POST"])
 def offer(request, token):
-    parsed = read_offer_token(token)
-    if parsed is None:
+    offered = offer_from_token(token)
+    if offered is None:
         raise Http404("This link is not valid.")
-    entry_id, practitioner_id, start_at = parsed
-    entry = get_object_or_404(
-        WaitlistEntry.objects.select_related("service", "patient"), pk=entry_id
-    )
-    practitioner = get_object_or_404(Practitioner, pk=practitioner_id)
+    entry, practitioner = offered.waitlist_entry, offered.offered_practitioner
+    start_at = offered.offered_start
     context = selectors.booking_context()
     if request.method == "GET":
         return render(
@@ -459,7 +538,7 @@ def offer(request, token):
             status=409,
         )
     return HttpResponseRedirect(
-        reverse("booking:manage", args=[manage_token(appointment.pk)]) + "?booked=1"
+        reverse("booking:manage", args=[manage_link_create(appointment=appointment)]) + "?booked=1"
     )
 
 

@@ -1,18 +1,17 @@
 from django.urls import include, path, reverse
-from django.utils.functional import cached_property
 from wagtail import hooks
-from wagtail.admin.views.generic import EditView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from physiofit.core.models import AuditEvent, audit
+from physiofit.core.audited_views import AuditedViewSetMixin
 from physiofit.core.permissions import DeniedActionsPolicy, PermissionMenuItem
 
-from . import staff
-from .models import Notification, Patient, Practitioner, Service, WaitlistEntry
+from . import duplicates, staff
+from .models import Notification, Practitioner, Service, WaitlistEntry
+from .notification_admin import NotificationViewSet
+from .patient_admin import PatientViewSet
 
 
 class ServiceViewSet(SnippetViewSet):
@@ -37,75 +36,10 @@ class BookingSetupGroup(SnippetViewSetGroup):
 register_snippet(BookingSetupGroup)
 
 
-class AuditedInspectView(InspectView):
-    """Looking at a patient record is itself recorded in the audit log."""
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        audit(user=self.request.user, action=AuditEvent.Action.VIEW, obj=self.object)
-        return context
-
-
-class AuditedEditView(EditView):
-    """Opening a patient-data edit form is a view; saving it is a change: both are logged."""
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        if self.request.method == "GET":
-            audit(user=self.request.user, action=AuditEvent.Action.VIEW, obj=self.object)
-        return context
-
-    def save_instance(self):
-        instance = super().save_instance()
-        audit(
-            user=self.request.user,
-            action=AuditEvent.Action.CHANGE,
-            obj=instance,
-            summary="edited in the admin",
-        )
-        return instance
-
-
-register_permission_policy(
-    AuditEvent, DeniedActionsPolicy(AuditEvent, denied={"add", "change", "delete", "copy"})
-)
 register_permission_policy(Notification, DeniedActionsPolicy(Notification, denied={"add", "copy"}))
 
 
-class PatientInspectView(AuditedInspectView):
-    """A patient's record, with a way to their outcome measures for clinical staff."""
-
-    @cached_property
-    def header_buttons(self):
-        buttons = list(super().header_buttons)
-        if self.request.user.has_perm("intake.view_clinical_record"):
-            buttons.append(
-                HeaderButton(
-                    "Outcome measures",
-                    url=reverse("intake_staff:outcomes", args=[self.object.pk]),
-                    icon_name="view",
-                )
-            )
-        return buttons
-
-
-class PatientViewSet(ModelViewSet):
-    model = Patient
-    icon = "user"
-    menu_label = "Patients"
-    menu_order = 205
-    add_to_admin_menu = True
-    inspect_view_enabled = True
-    copy_view_enabled = False
-    list_display = ["last_name", "first_name", "date_of_birth"]
-    search_fields = ["last_name", "first_name", "email"]
-    form_fields = ["first_name", "last_name", "email", "phone", "date_of_birth"]
-
-    inspect_view_class = PatientInspectView
-    edit_view_class = AuditedEditView
-
-
-class WaitlistViewSet(ModelViewSet):
+class WaitlistViewSet(AuditedViewSetMixin, ModelViewSet):
     model = WaitlistEntry
     icon = "time"
     menu_label = "Waitlist"
@@ -115,36 +49,6 @@ class WaitlistViewSet(ModelViewSet):
     list_display = ["service", "practitioner", "first_day", "last_day", "status", "created_at"]
     list_filter = ["status"]
     form_fields = ["status"]
-    edit_view_class = AuditedEditView
-
-
-class NotificationViewSet(ModelViewSet):
-    model = Notification
-    icon = "mail"
-    menu_label = "Booking emails"
-    menu_order = 207
-    add_to_admin_menu = True
-    copy_view_enabled = False
-    inspect_view_enabled = True
-    list_display = ["kind", "status", "attempts", "created_at"]
-    list_filter = ["status", "kind"]
-    form_fields = ["status"]
-    inspect_view_class = AuditedInspectView
-    edit_view_class = AuditedEditView
-
-
-class AuditEventViewSet(ModelViewSet):
-    model = AuditEvent
-    icon = "history"
-    menu_label = "Audit log"
-    menu_order = 900
-    add_to_admin_menu = True
-    copy_view_enabled = False
-    inspect_view_enabled = True
-    list_display = ["at", "actor_name", "action", "object_type", "object_id", "summary"]
-    list_filter = ["action", "object_type"]
-    search_fields = ["actor_name", "object_id", "summary"]
-    form_fields = ["summary"]
 
 
 @hooks.register("register_admin_viewset")
@@ -153,7 +57,6 @@ def register_viewsets():
         PatientViewSet("patients"),
         WaitlistViewSet("waitlist"),
         NotificationViewSet("booking_emails"),
-        AuditEventViewSet("audit_log"),
     ]
 
 
@@ -168,6 +71,26 @@ def register_calendar_menu_item():
     )
 
 
+@hooks.register("register_admin_menu_item")
+def register_duplicates_menu_item():
+    return PermissionMenuItem(
+        "Possible duplicates",
+        reverse("booking_duplicates:index"),
+        icon_name="group",
+        order=205,
+        permission=duplicates.PERMISSION,
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_duplicates_urls():
+    urls = [
+        path("", duplicates.duplicates, name="index"),
+        path("<int:pk>/<int:other>/", duplicates.compare, name="compare"),
+    ]
+    return [path("patient-duplicates/", include((urls, "booking_duplicates")))]
+
+
 @hooks.register("register_admin_urls")
 def register_calendar_urls():
     urls = [
@@ -175,6 +98,11 @@ def register_calendar_urls():
         path("new/", staff.appointment_create, name="new"),
         path("appointment/<int:pk>/", staff.appointment_detail, name="appointment"),
         path("appointment/<int:pk>/action/", staff.appointment_action, name="action"),
+        path(
+            "appointment/<int:pk>/resend-link/",
+            staff.appointment_resend_link,
+            name="resend_link",
+        ),
         path("feeds/", staff.feeds, name="feeds"),
         path("feeds/<int:pk>/new/", staff.feed_revoke, name="feed_revoke"),
     ]

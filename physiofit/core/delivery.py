@@ -5,11 +5,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.core.mail import EmailMessage
+from django.core.mail import BadHeaderError, EmailMessage
 from django.utils import timezone
 from django_tasks import default_task_backend
 
 MAX_ATTEMPTS = 5
+# Failures that sending again cannot cure: a line break in a header (a name saved before names
+# were checked) fails the same way every time. Recorded once, never retried.
+PERMANENT_ERRORS = (BadHeaderError,)
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,8 @@ class StatusFields:
 def deliver(row, *, build: Callable[[], EmailMessage], retry, fields=StatusFields()) -> str:
     """Build and send `row`'s email once. A failure (building or sending) is recorded with its
     reason and `retry` (a task taking the row's id) is queued after 2, 4, 8… minutes, up to
-    MAX_ATTEMPTS in all. Returns "sent", "failed" or "already sent"."""
+    MAX_ATTEMPTS in all; a PERMANENT_ERRORS failure is not retried. Returns "sent", "failed"
+    or "already sent"."""
     if getattr(row, fields.status) == "sent":
         return "already sent"
     attempts = getattr(row, fields.attempts) + 1
@@ -33,7 +37,17 @@ def deliver(row, *, build: Callable[[], EmailMessage], retry, fields=StatusField
     updated = [fields.status, fields.error, fields.attempts]
     try:
         build().send()
-    except Exception as error:  # any failure is recorded, then retried
+    except PERMANENT_ERRORS as error:
+        setattr(row, fields.status, "failed")
+        # Named, not quoted: the refused header value is the patient's own text.
+        setattr(
+            row,
+            fields.error,
+            f"{type(error).__name__}: a line break in a name or subject line; not retried.",
+        )
+        row.save(update_fields=updated)
+        return "failed"
+    except Exception as error:  # any other failure is recorded, then retried
         setattr(row, fields.status, "failed")
         setattr(row, fields.error, f"{type(error).__name__}: {error}"[:300])
         row.save(update_fields=updated)

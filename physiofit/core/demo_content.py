@@ -577,47 +577,113 @@ CONTACT = {
     ),
 }
 
+# The notice says what the software really keeps (docs/patient-data.md is its source); update
+# both together. load_demo refreshes a privacy page no staff member has edited.
 PRIVACY = {
     "title": "Privacy notice",
     "slug": "privacy",
-    "lead": "What this website collects about you, why, and who sees it.",
+    "lead": "What we keep about you, why, who sees it, how long we keep it, and what you can ask.",
     "body": [
-        {"type": "heading", "value": {"text": "What we collect", "level": "h2"}},
+        {"type": "heading", "value": {"text": "What we keep", "level": "h2"}},
+        _section(
+            "",
+            [
+                (
+                    "When you book",
+                    "Your name, email address, phone number and date of birth, and the visit you "
+                    "chose: the service, the therapist and the time.",
+                ),
+                (
+                    "Before a first visit",
+                    "Your yes-or-no answers to a few health screening questions, and what they "
+                    "mean for booking (for example, that a clinician should look at them first).",
+                ),
+                (
+                    "Questionnaires",
+                    "Your answers to the questionnaire before your first visit (where it hurts, "
+                    "how it started, health conditions, activities and goals) and to the short "
+                    "progress questionnaires we send during your care, with their scores.",
+                ),
+                (
+                    "Waitlist",
+                    "If you ask to be told about a free time: the days and times that suit you.",
+                ),
+                (
+                    "Emails",
+                    "Which email we sent to which address, and whether it was delivered.",
+                ),
+                (
+                    "Contact form",
+                    "Your name, email address, phone number if you give it, and your message. "
+                    "Please do not put medical details in it.",
+                ),
+            ],
+        ),
+        {"type": "heading", "value": {"text": "Why we use it", "level": "h2"}},
         {
             "type": "paragraph",
             "value": _p(
-                "When you send a message through the contact form we keep your name, email address, "
-                "phone number if you give it, and your message. Nothing else is collected when you "
-                "read this site: there are no analytics or advertising trackers."
+                "We use your details and answers to prepare your visit and your treatment plan, "
+                "to book, confirm and remind you of appointments, to follow how you are doing "
+                "over your care, and to reply to your messages. They are part of your clinical "
+                "record.",
+                "If your screening answers suggest you may need medical care other than physical "
+                "therapy first, the website tells you so before you book, and a clinician looks "
+                "at the answers.",
+                "We do not sell your information or use it for advertising. Reading this website "
+                "sends nothing about you to anyone else: there are no analytics or advertising "
+                "trackers and no content from other websites.",
             ),
         },
-        {"type": "heading", "value": {"text": "Why, and who sees it", "level": "h2"}},
+        {"type": "heading", "value": {"text": "Who sees it", "level": "h2"}},
         {
             "type": "paragraph",
             "value": _p(
-                "We use your message only to reply to you. It is stored on the clinic's own system "
-                "and emailed to the clinic's inbox; only clinic staff can read it. We do not sell or "
-                "share it."
+                "Only clinic staff who need it. The front desk sees your contact details and "
+                "appointments; only clinicians see your health answers and scores. Each time a "
+                "staff member opens or changes your record, it is written to a log.",
+                "Our emails to you carry as little as possible: your first name, the visit and a "
+                "link. They never name a condition or a score.",
             ),
         },
         {"type": "heading", "value": {"text": "Cookies", "level": "h2"}},
         {
             "type": "paragraph",
             "value": _p(
-                "When you use a form, your browser keeps a security cookie that protects the form "
-                "from forgery. Staff who sign in also get a session cookie. There are no other cookies."
+                "We only use cookies that the site needs to work. A security cookie protects "
+                "forms from forgery. A session cookie keeps your place while you book (including "
+                "the result of your screening answers) and keeps you signed in to your patient "
+                "page, for at most two hours or until you sign out. Staff who sign in get a "
+                "session cookie too. There are no other cookies.",
             ),
         },
-        {"type": "heading", "value": {"text": "Your choices", "level": "h2"}},
+        {"type": "heading", "value": {"text": "How long we keep it", "level": "h2"}},
         {
             "type": "paragraph",
             "value": _p(
-                "You can ask us to show you, correct or delete what we hold about you: call or email "
-                "the clinic using the details at the bottom of every page."
+                "We keep your record for 10 years after your last visit, then delete it. Copies "
+                "in our backups are replaced within about a year after that. Messages sent "
+                "through the contact form are kept until staff delete them.",
+            ),
+        },
+        {"type": "heading", "value": {"text": "What you can ask", "level": "h2"}},
+        {
+            "type": "paragraph",
+            "value": _p(
+                '<b>A copy.</b> Sign in to <a href="/portal/">your patient page</a> with a link '
+                "we email you, and download your record as a PDF, or as a file for another "
+                "system. You can also ask us for one.",
+                "<b>A correction.</b> Call or email us and we will fix details that are wrong.",
+                "<b>Deletion.</b> Ask us and we will delete your record once the 10 years after "
+                "your last visit have passed. Until then we must keep it, and we will tell you "
+                "the date from which it can be deleted.",
+                "Call PhysioFit on (541) 697-4700, email info@physiofitbend.com, or write to "
+                "1332 NE 2nd St, Bend, OR 97701.",
             ),
         },
     ],
 }
+
 
 DISCLAIMER = {
     "title": "Medical disclaimer",

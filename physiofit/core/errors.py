@@ -5,6 +5,7 @@ import contextlib
 import sys
 
 from django.core.cache import cache
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -51,6 +52,42 @@ def last_known_clinic() -> dict:
 
 def is_database_outage(error: BaseException | None) -> bool:
     return isinstance(error, OperationalError | InterfaceError)
+
+
+BAD_REQUESTS = {
+    RequestDataTooBig: (
+        413,
+        "too_large",
+        "What you sent is too large for us to read. Please shorten it and try again.",
+    ),
+    TooManyFieldsSent: (
+        400,
+        "too_many_fields",
+        "What you sent has too many fields for us to read. Please try again.",
+    ),
+}
+BAD_REQUEST = (400, "bad_request", "We could not read that request. Please try again.")
+
+
+def bad_request(request, exception=None) -> HttpResponse:
+    """handler400: a body over the upload limits is a 413 or 400 that says so, in JSON under
+    /api/ and as a page elsewhere (Django's own says nothing)."""
+    status, code, message = next(
+        (answer for kind, answer in BAD_REQUESTS.items() if isinstance(exception, kind)),
+        BAD_REQUEST,
+    )
+    if request.path_info.startswith("/api/"):
+        response = JsonResponse({"error": code, "message": message}, status=status)
+    else:
+        try:
+            page = render_to_string(
+                "400.html", {"status": status, "message": message}, request=request
+            )
+        except Exception:  # the refusal must not become a 500: a plain sentence will do
+            page = f"<!DOCTYPE html><title>{status}</title><h1>{message}</h1>"
+        response = HttpResponse(page, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def server_error(request, *args, **kwargs) -> HttpResponse:

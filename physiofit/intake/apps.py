@@ -7,9 +7,15 @@ class IntakeConfig(AppConfig):
     verbose_name = "Screening, intake and outcome measures"
 
     def ready(self) -> None:
-        from physiofit.booking.signals import visit_completed
+        from physiofit.booking.identity import register_patient_resolver
+        from physiofit.booking.signals import patient_email_changed, visit_completed
 
         visit_completed.connect(_send_visit_measures, dispatch_uid="intake.visit_measures")
+        patient_email_changed.connect(
+            _portal_email_changed, dispatch_uid="intake.portal_email_changed"
+        )
+        # The portal session is how booking knows a patient is in care (follow-up visits).
+        register_patient_resolver(_portal_patient, sign_in_url_name="intake:portal")
 
 
 def _send_visit_measures(sender, appointment, **kwargs) -> None:
@@ -18,3 +24,15 @@ def _send_visit_measures(sender, appointment, **kwargs) -> None:
     from .schedules import measures_after_visit
 
     measures_after_visit(appointment=appointment, today=clinic_today())
+
+
+def _portal_email_changed(sender, patient, old_email, new_email, user, **kwargs) -> None:
+    from .portal import portal_email_changed
+
+    portal_email_changed(patient=patient, old_email=old_email, new_email=new_email, user=user)
+
+
+def _portal_patient(request):
+    from .views import portal_patient
+
+    return portal_patient(request)

@@ -5,6 +5,7 @@ from datetime import date
 from django import forms
 
 from physiofit.core.models import clinic_today
+from physiofit.core.text import validate_single_line
 
 from . import triage
 from .instruments import Instrument, Item
@@ -57,6 +58,7 @@ class QuestionnaireForm(forms.Form):
                     self.fields[f"{item.key}__{n}__activity"] = forms.CharField(
                         label=f"Activity {n}",
                         max_length=120,
+                        validators=[validate_single_line],
                         required=False,
                         initial=row.get("activity", ""),
                     )

@@ -30,13 +30,31 @@ def forget_screening(request, service: Service) -> None:
 def screening_gate(request, service: Service):
     """None when the patient may go on choosing a time; otherwise the page to show instead."""
     if not services.needs_screening(service):
-        return None
+        # A service without questions (a follow-up) must not be the way around a "call 911"
+        # answer given in this browser: that answer stops every booking until it is changed.
+        emergency = _session_emergency(request)
+        if emergency is None:
+            return None
+        screened = emergency.service or service
+        return outcome_page(request, screened, emergency.tier, emergency.reasons, status=403)
     screening = session_screening(request, service)
     if screening is None:
         return HttpResponseRedirect(reverse("intake:screening", args=[service.slug]))
     if screening.tier == "emergency":
         return outcome_page(request, service, screening.tier, screening.reasons, status=403)
     return None
+
+
+def _session_emergency(request) -> Screening | None:
+    """An unused emergency answer this browser gave for any service."""
+    answered = request.session.get(SESSION_SCREENINGS, {}).values()
+    if not answered:
+        return None
+    return (
+        Screening.objects.filter(pk__in=list(answered), appointment=None, tier="emergency")
+        .select_related("service")
+        .first()
+    )
 
 
 def outcome_page(request, service, tier, reasons, status=200):

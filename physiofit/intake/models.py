@@ -193,6 +193,38 @@ class PortalLink(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    # Set to end the link, and every portal session opened with it, before its time (sign-out,
+    # a changed email address). Sessions check it on each request.
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Portal link · expires {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class PortalEmailChange(models.Model):
+    """Staff changed a patient's email address: the notice to the old address (sent with a
+    status, retried), and how long the portal sends no sign-in link to the new one."""
+
+    wagtail_reference_index_ignore = True
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="portal_email_changes"
+    )
+    # Kept only to tell the previous owner of the record's address; the new one is on the record.
+    old_email = models.EmailField(max_length=254)
+    changed_at = models.DateTimeField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # No sign-in link goes out before then (null: no hold; see portal.portal_email_changed).
+    links_held_until = models.DateTimeField(null=True, blank=True)
+    email_status = models.CharField(max_length=10, default="queued")
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_error = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at"]
+
+    def __str__(self) -> str:
+        return f"Email address changed {self.changed_at:%Y-%m-%d %H:%M}"

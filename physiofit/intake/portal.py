@@ -1,29 +1,54 @@
-"""One-time sign-in links to the patient portal. Only a hash of each token is stored; a link
-works once, for seven days."""
+"""One-time sign-in links to the patient portal, and what ends portal sessions.
+
+Only a hash of each token is stored. A link works once, within PORTAL_LINK_LIFETIME. A portal
+session remembers the link it was opened with and checks on every request that the link is not
+revoked, so revoking links (sign-out, a changed email address) ends sessions on the server,
+wherever their cookies are."""
 
 import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from physiofit.booking.models import Patient
+from physiofit.core.models import AuditEvent, audit
 from physiofit.core.tasks import enqueue_with_transaction
 
-from .models import PortalLink
+from .models import PortalEmailChange, PortalLink
 from .services import IntakeError
 
-PORTAL_LINK_LIFETIME = timedelta(days=7)
+# One hour. A link asked for on the sign-in page is used within minutes, and an hour still
+# covers slow mail (greylisting holds a first message for 15-30 minutes). The link opens health
+# data, so one left in a mailbox (a forwarded email, a breached or shared account) must not
+# work for days. A questionnaire invitation read later leads to the same page, which offers a
+# fresh link in one step.
+PORTAL_LINK_LIFETIME = timedelta(hours=1)
+# Named, not imported from intake.staff: the permission that opens the clinical record.
+CLINICAL_PERMISSION = "intake.view_clinical_record"
 
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def portal_link_create(*, patient: Patient, now: datetime | None = None) -> str:
-    """A new one-time sign-in token for the patient's portal; only its hash is stored."""
+def portal_links_held_until(*, patient: Patient, now: datetime | None = None) -> datetime | None:
+    """Until when no sign-in link may go to the patient (after an email change), or None."""
     now = now or timezone.now()
+    return PortalEmailChange.objects.filter(patient=patient, links_held_until__gt=now).aggregate(
+        until=Max("links_held_until")
+    )["until"]
+
+
+def portal_link_create(*, patient: Patient, now: datetime | None = None) -> str:
+    """A new one-time sign-in token for the patient's portal; only its hash is stored.
+    Raises IntakeError("links_held") while links are held after an email change."""
+    now = now or timezone.now()
+    if until := portal_links_held_until(patient=patient, now=now):
+        raise IntakeError("links_held", until=f"{until:%Y-%m-%d %H:%M} UTC")
     token = secrets.token_urlsafe(32)
     PortalLink.objects.create(
         patient=patient, token_hash=_hash(token), expires_at=now + PORTAL_LINK_LIFETIME
@@ -31,8 +56,9 @@ def portal_link_create(*, patient: Patient, now: datetime | None = None) -> str:
     return token
 
 
-def portal_link_use(*, token: str, now: datetime | None = None) -> Patient:
-    """Spend a sign-in token: valid once, before it expires."""
+def portal_link_use(*, token: str, now: datetime | None = None) -> PortalLink:
+    """Spend a sign-in token: valid once, before it expires, unless revoked. Returns the link:
+    the session it opens keeps its id."""
     now = now or timezone.now()
     with transaction.atomic():
         link = (
@@ -45,20 +71,89 @@ def portal_link_use(*, token: str, now: datetime | None = None) -> Patient:
             raise IntakeError("link_invalid")
         if link.used_at is not None:
             raise IntakeError("link_used")
+        if link.revoked_at is not None:
+            raise IntakeError("link_invalid")
         if link.expires_at <= now:
             raise IntakeError("link_expired")
         link.used_at = now
         link.save(update_fields=["used_at"])
-    return link.patient
+    return link
 
 
-def portal_link_request(*, email: str) -> int:
-    """Queue a sign-in email to each patient record with this address (none if unknown)."""
+def portal_session_patient(*, link_id, patient_id) -> Patient | None:
+    """The patient of a portal session opened with link `link_id`, or None once it is revoked."""
+    if not isinstance(link_id, int) or not isinstance(patient_id, int):
+        return None
+    link = (
+        PortalLink.objects.select_related("patient")
+        .filter(pk=link_id, patient_id=patient_id, revoked_at__isnull=True)
+        .first()
+    )
+    return link.patient if link else None
+
+
+def portal_link_revoke(*, link_id, now: datetime | None = None) -> None:
+    """End the sessions opened with this link (signing out ends it everywhere)."""
+    if isinstance(link_id, int):
+        PortalLink.objects.filter(pk=link_id, revoked_at__isnull=True).update(
+            revoked_at=now or timezone.now()
+        )
+
+
+def portal_link_request(*, email: str, now: datetime | None = None) -> int:
+    """Queue a sign-in email to each patient record with this address: none if unknown, none
+    while the record's links are held after an email change. The caller answers the same."""
     from .tasks import send_portal_link
 
+    now = now or timezone.now()
     patients = list(
-        Patient.objects.filter(email=email.strip().lower()).values_list("pk", flat=True)
+        Patient.objects.filter(email=email.strip().lower())
+        .exclude(portal_email_changes__links_held_until__gt=now)
+        .values_list("pk", flat=True)
+        .distinct()
     )
     for patient_id in patients:
         enqueue_with_transaction(send_portal_link, patient_id)
     return len(patients)
+
+
+def portal_email_changed(
+    *, patient: Patient, old_email: str, new_email: str, user, now: datetime | None = None
+) -> PortalEmailChange:
+    """Staff changed the patient's email address (called inside that change's transaction).
+
+    Every portal session and unused sign-in link of the patient ends now, and the old address
+    is told (no health data). When the change was made by someone without the clinical
+    permission, no sign-in link is sent for PORTAL_EMAIL_CHANGE_HOLD_HOURS: otherwise anyone at
+    the front desk could point a record at their own address and read it in the portal. A
+    change by clinical staff holds nothing and lifts an earlier hold: they may read the record
+    anyway, and they vouch for the address."""
+    from .tasks import send_email_change_notice
+
+    now = now or timezone.now()
+    PortalLink.objects.filter(patient=patient, revoked_at__isnull=True).update(revoked_at=now)
+    clinical = user is not None and user.has_perm(CLINICAL_PERMISSION)
+    if clinical:
+        PortalEmailChange.objects.filter(patient=patient, links_held_until__gt=now).update(
+            links_held_until=now
+        )
+    held_until = (
+        None if clinical else now + timedelta(hours=settings.PORTAL_EMAIL_CHANGE_HOLD_HOURS)
+    )
+    change = PortalEmailChange.objects.create(
+        patient=patient,
+        old_email=old_email,
+        changed_at=now,
+        changed_by=user if getattr(user, "pk", None) else None,
+        links_held_until=held_until,
+    )
+    if old_email and old_email.strip().lower() != new_email.strip().lower():
+        enqueue_with_transaction(send_email_change_notice, change.pk)
+    audit(
+        user=user,
+        action=AuditEvent.Action.CHANGE,
+        obj=patient,
+        summary="email changed: portal sessions and sign-in links ended"
+        + (f"; no sign-in link before {held_until:%Y-%m-%d %H:%M} UTC" if held_until else ""),
+    )
+    return change

@@ -9,6 +9,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from physiofit.booking import selectors as booking_selectors
 from physiofit.booking import services as booking
 from physiofit.booking.models import Appointment, Notification, Patient, Service
 from physiofit.core.tasks import enqueue_with_transaction
@@ -35,6 +36,7 @@ class IntakeError(Exception):
         "link_invalid": "This sign-in link is not valid. Please ask for a new one.",
         "link_used": "This sign-in link has already been used. Please ask for a new one.",
         "link_expired": "This sign-in link has expired. Please ask for a new one.",
+        "links_held": "No sign-in link is sent for this patient until {until}.",
         "invalid_wording": "The wording file does not fit the {name}: {detail}",
     }
 
@@ -85,8 +87,9 @@ def appointment_book_screened(
 
     Raises IntakeError for the screening rules and BookingError for the time, as booking does."""
     key = booking_arguments.get("idempotency_key")
-    if key and Appointment.objects.filter(idempotency_key=key).exists():
-        # A repeated submit (double click, retry) replays the first booking's answer.
+    if key and booking_selectors.booking_for_idempotency_key(key):
+        # A repeated submit (double click, retry) replays the first booking's answer, or is
+        # refused when the key came with another request; an expired key books anew, screened.
         return booking.appointment_book(service=service, **booking_arguments)
     if needs_screening(service):
         if screening is None:

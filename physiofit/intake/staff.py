@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from physiofit.booking.models import Patient
 from physiofit.core.models import AuditEvent, audit, clinic_today
+from physiofit.core.text import validate_single_line
 
 from . import instruments, schedules, selectors, services, triage
 from .models import TIER_CHOICES, MeasureSchedule, Questionnaire, Screening
@@ -31,7 +32,11 @@ def measure_choices() -> list[tuple[str, str]]:
 class SendMeasureForm(forms.Form):
     instrument = forms.ChoiceField(label="Measure")
     label = forms.CharField(
-        max_length=80, required=False, label="Occasion", help_text="e.g. At intake, Visit 4"
+        max_length=80,
+        required=False,
+        label="Occasion",
+        help_text="e.g. At intake, Visit 4",
+        validators=[validate_single_line],
     )
 
     def __init__(self, *args, **kwargs):

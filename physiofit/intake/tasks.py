@@ -6,15 +6,16 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django_tasks import task
+from django.utils import timezone
+from django_tasks import default_task_backend, task
 from wagtail.models import Site
 
 from physiofit.booking.models import Patient
-from physiofit.core.delivery import deliver
+from physiofit.core.delivery import StatusFields, deliver
 from physiofit.core.models import ClinicSettings, clinic_today
 
 from . import portal, schedules
-from .models import Questionnaire
+from .models import PortalEmailChange, Questionnaire
 
 
 def _email(template: str, subject: str, patient: Patient, **context) -> EmailMultiAlternatives:
@@ -25,7 +26,7 @@ def _email(template: str, subject: str, patient: Patient, **context) -> EmailMul
         "patient": patient,
         "sign_in_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/")
         + reverse("intake:portal_sign_in", args=[token]),
-        "valid_days": portal.PORTAL_LINK_LIFETIME.days,
+        "valid_minutes": int(portal.PORTAL_LINK_LIFETIME.total_seconds() // 60),
         **context,
     }
     message = EmailMultiAlternatives(
@@ -46,6 +47,12 @@ def send_questionnaire_email(questionnaire_id: int) -> str:
     questionnaire = Questionnaire.objects.select_related("patient").get(pk=questionnaire_id)
     if not questionnaire.is_open:
         return "skipped"
+    if until := portal.portal_links_held_until(patient=questionnaire.patient):
+        # No sign-in link while the record's new address is unconfirmed: sent when the hold
+        # ends (without deferred tasks, it stays queued for staff to see and send again).
+        if default_task_backend.supports_defer:
+            send_questionnaire_email.using(run_after=until).enqueue(questionnaire_id)
+        return "held"
     return deliver(
         questionnaire,
         build=lambda: _email(
@@ -59,8 +66,38 @@ def send_questionnaire_email(questionnaire_id: int) -> str:
 def send_portal_link(patient_id: int) -> str:
     """Email a patient who asked for one a fresh sign-in link to their portal."""
     patient = Patient.objects.get(pk=patient_id)
+    if portal.portal_links_held_until(patient=patient):
+        return "held"  # the email changed after the request: the new address is on hold
     _email("portal_link", "Your sign-in link", patient).send()
     return "sent"
+
+
+def _email_change_notice(change: PortalEmailChange) -> EmailMultiAlternatives:
+    clinic = ClinicSettings.for_site(Site.objects.get(is_default_site=True))
+    context = {"clinic": clinic, "changed_on": timezone.localtime(change.changed_at, clinic.zone)}
+    message = EmailMultiAlternatives(
+        subject=f"The email address on your record at {clinic.name} was changed",
+        body=render_to_string("intake/email/email_changed.txt", context),
+        to=[change.old_email],
+        reply_to=[clinic.email],
+    )
+    message.attach_alternative(
+        render_to_string("intake/email/email_changed.html", context), "text/html"
+    )
+    return message
+
+
+@task()
+def send_email_change_notice(change_id: int) -> str:
+    """Tell the previous address that the record's email changed; no health data, no new
+    address. Failures are recorded and retried."""
+    change = PortalEmailChange.objects.get(pk=change_id)
+    return deliver(
+        change,
+        build=lambda: _email_change_notice(change),
+        retry=send_email_change_notice,
+        fields=StatusFields(sent_at="sent_at"),
+    )
 
 
 @task()

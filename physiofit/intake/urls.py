@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import record_views, views
 
 app_name = "intake"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("portal/", views.portal, name="portal"),
     path("portal/sign-in/<str:token>/", views.portal_sign_in, name="portal_sign_in"),
     path("portal/sign-out/", views.portal_sign_out, name="portal_sign_out"),
+    path("portal/record.pdf", record_views.portal_record, {"fmt": "pdf"}, name="portal_pdf"),
+    path("portal/record.json", record_views.portal_record, {"fmt": "json"}, name="portal_json"),
     path(
         "portal/questionnaires/<int:pk>/",
         views.portal_questionnaire,

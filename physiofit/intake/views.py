@@ -2,8 +2,6 @@
 questionnaire behind the manage link, and the portal (one-time link, then a session) where
 patients fill in outcome measures and see their own answers."""
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -11,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from physiofit.booking import selectors as booking_selectors
 from physiofit.booking.models import Patient, Service
@@ -22,11 +21,39 @@ from . import selectors, services, triage
 from .forms import QuestionnaireForm, ScreeningForm
 from .gate import SESSION_SCREENINGS, outcome_page
 from .models import Questionnaire
-from .portal import portal_link_request, portal_link_use
+from .portal import (
+    PORTAL_LINK_LIFETIME,
+    portal_link_request,
+    portal_link_revoke,
+    portal_link_use,
+    portal_links_held_until,
+    portal_session_patient,
+)
 
+# A portal session: the patient, the sign-in link it was opened with (revoking the link ends
+# it), when it started and when the patient was last seen (timestamps).
 SESSION_PORTAL = "portal_patient"
-SESSION_PORTAL_UNTIL = "portal_until"
-PORTAL_SESSION = timedelta(hours=2)
+SESSION_PORTAL_LINK = "portal_link"
+SESSION_PORTAL_STARTED = "portal_started"
+SESSION_PORTAL_SEEN = "portal_seen"
+# Why the last portal session ended, said once on the sign-in form.
+SESSION_PORTAL_ENDED = "portal_ended"
+PORTAL_SESSION_KEYS = (
+    SESSION_PORTAL,
+    SESSION_PORTAL_LINK,
+    SESSION_PORTAL_STARTED,
+    SESSION_PORTAL_SEEN,
+)
+# "Last seen" is written at most this often (seconds): not one session save per request.
+SEEN_RESOLUTION = 30
+SIGNED_OUT = {
+    "idle": "You were signed out after {idle} minutes without activity, to keep your "
+    "information private. Ask for a new sign-in link below.",
+    "expired": "You were signed out: a session lasts at most {hours} hours. Ask for a new "
+    "sign-in link below.",
+    "revoked": "You were signed out. Ask for a new sign-in link below.",
+    "signed_out": "You are signed out.",
+}
 
 
 def render(request, template: str, context: dict, status: int = 200) -> TemplateResponse:
@@ -111,6 +138,16 @@ def intake(request, token):
     appointment = _appointment_from_token(token)
     if expired := _expired(request, appointment):
         return expired
+    if portal_links_held_until(patient=appointment.patient):
+        # The answers are clinical: while a new address typed in by non-clinical staff is on
+        # hold, a manage link resent to it must not open them either.
+        return message(
+            request,
+            "Please call the clinic",
+            "The pre-visit questions are paused for a few days after a change to your contact "
+            "details. Please call us, and we will go through them with you.",
+            403,
+        )
     questionnaire = services.intake_for(appointment)
     context = {"appointment": appointment, "token": token, "questionnaire": questionnaire}
     return _fill(request, questionnaire, context, reverse("intake:intake", args=[token]))
@@ -163,11 +200,45 @@ def _fill(request, questionnaire: Questionnaire, context: dict, here: str):
 
 
 def portal_patient(request) -> Patient | None:
-    patient_id = request.session.get(SESSION_PORTAL)
-    until = request.session.get(SESSION_PORTAL_UNTIL, 0)
-    if patient_id is None or until < timezone.now().timestamp():
+    """The patient signed in to the portal in this session, or None. A session idle for
+    PORTAL_IDLE_TIMEOUT_MINUTES, older than PORTAL_SESSION_MAX_HOURS, or whose sign-in link was
+    revoked (sign-out elsewhere, email changed by staff) is ended here, and the reason kept."""
+    session = request.session
+    patient_id = session.get(SESSION_PORTAL)
+    if patient_id is None:
         return None
-    return Patient.objects.filter(pk=patient_id).first()
+    now = timezone.now().timestamp()
+    seen = session.get(SESSION_PORTAL_SEEN, 0)
+    if now - seen > settings.PORTAL_IDLE_TIMEOUT_MINUTES * 60:
+        reason = "idle"
+    elif now - session.get(SESSION_PORTAL_STARTED, 0) > settings.PORTAL_SESSION_MAX_HOURS * 3600:
+        reason = "expired"
+    else:
+        patient = portal_session_patient(
+            link_id=session.get(SESSION_PORTAL_LINK), patient_id=patient_id
+        )
+        if patient is not None:
+            if now - seen >= SEEN_RESOLUTION:
+                session[SESSION_PORTAL_SEEN] = now
+            return patient
+        reason = "revoked"
+    _end_portal_session(request, reason)
+    return None
+
+
+def _end_portal_session(request, reason: str) -> None:
+    for key in PORTAL_SESSION_KEYS:
+        request.session.pop(key, None)
+    request.session[SESSION_PORTAL_ENDED] = reason
+
+
+def _sign_in_context(request, **context) -> dict:
+    reason = request.session.pop(SESSION_PORTAL_ENDED, None)
+    ended = reason and SIGNED_OUT[reason].format(
+        idle=settings.PORTAL_IDLE_TIMEOUT_MINUTES, hours=settings.PORTAL_SESSION_MAX_HOURS
+    )
+    minutes = int(PORTAL_LINK_LIFETIME.total_seconds() // 60)
+    return {"ended": ended, "valid_minutes": minutes, **context}
 
 
 @require_http_methods(["GET", "POST"])
@@ -186,16 +257,19 @@ def _portal_request_link(request):
     """Ask for a sign-in link by email. The answer is the same whether or not the email is
     known, so the form cannot be used to find out who is a patient."""
     if request.method == "GET":
-        return render(request, "portal_sign_in", {})
+        return render(request, "portal_sign_in", _sign_in_context(request))
     if over_limit(request, scope="portal", limit=5, window_seconds=600):
         return message(request, "Too many attempts", "Please wait a few minutes.", 429)
     email = request.POST.get("email", "").strip().lower()[:254]
     if "@" not in email or "\x00" in email:
         return render(
-            request, "portal_sign_in", {"error": "Please enter your email address."}, status=400
+            request,
+            "portal_sign_in",
+            _sign_in_context(request, error="Please enter your email address."),
+            status=400,
         )
     portal_link_request(email=email)
-    return render(request, "portal_sign_in", {"sent": True})
+    return render(request, "portal_sign_in", _sign_in_context(request, sent=True))
 
 
 @require_http_methods(["GET", "POST"])
@@ -204,19 +278,26 @@ def portal_sign_in(request, token):
     if request.method == "GET":
         return render(request, "portal_continue", {"token": token})
     try:
-        patient = portal_link_use(token=token)
+        link = portal_link_use(token=token)
     except services.IntakeError as error:
-        return render(request, "portal_sign_in", {"error": error.message}, status=410)
+        return render(
+            request, "portal_sign_in", _sign_in_context(request, error=error.message), status=410
+        )
     request.session.cycle_key()
-    request.session[SESSION_PORTAL] = patient.pk
-    request.session[SESSION_PORTAL_UNTIL] = (timezone.now() + PORTAL_SESSION).timestamp()
+    now = timezone.now().timestamp()
+    request.session[SESSION_PORTAL] = link.patient_id
+    request.session[SESSION_PORTAL_LINK] = link.pk
+    request.session[SESSION_PORTAL_STARTED] = now
+    request.session[SESSION_PORTAL_SEEN] = now
+    request.session.pop(SESSION_PORTAL_ENDED, None)
     return HttpResponseRedirect(reverse("intake:portal"))
 
 
 @require_POST
 def portal_sign_out(request):
-    request.session.pop(SESSION_PORTAL, None)
-    request.session.pop(SESSION_PORTAL_UNTIL, None)
+    """Signing out revokes the session's link: a copy of the cookie stops working too."""
+    portal_link_revoke(link_id=request.session.get(SESSION_PORTAL_LINK))
+    _end_portal_session(request, "signed_out")
     return HttpResponseRedirect(reverse("intake:portal"))
 
 
@@ -224,6 +305,9 @@ def portal_sign_out(request):
 def portal_questionnaire(request, pk):
     patient = portal_patient(request)
     if patient is None:
+        # An autosave after the session ended: the whole page goes to the sign-in form.
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("intake:portal"))
         return HttpResponseRedirect(reverse("intake:portal"))
     # Only the signed-in patient's own questionnaires: anyone else's id is simply not found.
     questionnaire = get_object_or_404(Questionnaire, pk=pk, patient=patient)

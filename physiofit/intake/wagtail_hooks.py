@@ -5,7 +5,7 @@ from wagtail.admin.ui.components import Component
 
 from physiofit.core.permissions import PermissionMenuItem
 
-from . import selectors, staff
+from . import record_views, selectors, staff
 
 
 @hooks.register("register_permissions")
@@ -38,6 +38,11 @@ def register_intake_urls():
         path("patient/<int:pk>/schedule/", staff.schedule_measure, name="schedule"),
         path("schedule/<int:pk>/stop/", staff.schedule_stop, name="schedule_stop"),
         path("questionnaire/<int:pk>/", staff.questionnaire_detail, name="questionnaire"),
+        path("patient/<int:pk>/record.pdf", record_views.staff_record, {"fmt": "pdf"}, name="pdf"),
+        path(
+            "patient/<int:pk>/record.json", record_views.staff_record, {"fmt": "json"}, name="json"
+        ),
+        path("patient/<int:pk>/erase/", record_views.erase_on_request, name="erase"),
     ]
     return [path("clinical/", include((urls, "intake_staff")))]
 

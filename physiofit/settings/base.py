@@ -3,7 +3,15 @@
 import os
 from pathlib import Path
 
-from .env import cache_config, database_config, email_config, env_bool, env_list, var_dir
+from .env import (
+    cache_config,
+    database_config,
+    email_config,
+    env_bool,
+    env_count,
+    env_list,
+    var_dir,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 PROJECT_DIR = BASE_DIR / "physiofit"
@@ -37,6 +45,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_htmx",
     # Serves Swagger UI's files for /api/v1/docs itself, instead of from a CDN.
     "ninja",
@@ -61,13 +72,21 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "physiofit.core.twofactor.middleware.claimed_factor_middleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff sessions: time out first, then ask for the second factor, then audit refusals.
+    "physiofit.core.staff_session.StaffSessionTimeoutMiddleware",
+    "physiofit.core.twofactor.middleware.TwoFactorMiddleware",
+    "physiofit.core.access_audit.DeniedAccessAuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "physiofit.core.middleware.PreviewFramingMiddleware",
     "axes.middleware.AxesMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last: its process_exception sees the view's exception first.
+    "physiofit.core.bad_input.BadInputMiddleware",
 ]
 
 ROOT_URLCONF = "physiofit.urls"
@@ -109,6 +128,20 @@ if os.environ.get("REDIS_URL"):
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
 # Booking form and API submissions allowed per visitor address in ten minutes.
 BOOKING_RATE_LIMIT = int(os.environ.get("BOOKING_RATE_LIMIT", "30"))
+# Staff back-office sessions end after this long without an admin request, and after this long
+# in all, whatever the activity (see physiofit/core/staff_session.py).
+STAFF_IDLE_TIMEOUT_MINUTES = env_count("STAFF_IDLE_TIMEOUT_MINUTES", 15)
+STAFF_SESSION_MAX_HOURS = env_count("STAFF_SESSION_MAX_HOURS", 10)
+# Second-factor codes one account may try from one address in fifteen minutes, on top of
+# django-otp's doubling delay after each wrong code.
+TWO_FACTOR_RATE_LIMIT = 10
+# Patient portal sessions end after this long without a portal request, and after this long in
+# all; the patient then asks for a new sign-in link (physiofit/intake/views.py).
+PORTAL_IDLE_TIMEOUT_MINUTES = env_count("PORTAL_IDLE_TIMEOUT_MINUTES", 15)
+PORTAL_SESSION_MAX_HOURS = env_count("PORTAL_SESSION_MAX_HOURS", 2)
+# After staff without the clinical permission change a patient's email address, no portal
+# sign-in link is sent for this long (physiofit/intake/portal.py).
+PORTAL_EMAIL_CHANGE_HOLD_HOURS = env_count("PORTAL_EMAIL_CHANGE_HOLD_HOURS", 72)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -123,11 +156,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Lock an account + address pair out after five failed sign-ins, for an hour.
+# Reverse proxies in front of the site that append to X-Forwarded-For (Caddy or nginx: 1).
+# 0: REMOTE_ADDR is the visitor. Rate limits and sign-in lockouts key on this address; behind
+# a proxy with 0, every visitor shares the proxy's (physiofit/core/ratelimit.py).
+TRUSTED_PROXY_COUNT = env_count("TRUSTED_PROXY_COUNT", 0)
+# Lock an account + address pair out after five failed sign-ins, for an hour. The pair, not the
+# address alone: a clinic's staff share one office address, and one attacker must not be able
+# to lock every staff member out. The address is the same one the rate limits use.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_SENSITIVE_PARAMETERS = ["password"]
+AXES_CLIENT_IP_CALLABLE = "physiofit.core.ratelimit.client_address"
+# The hour runs from the failure that caused the lockout: retrying while locked out does not
+# extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -156,6 +199,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 WAGTAIL_SITE_NAME = "PhysioFit"
+# The name an authenticator app shows next to the staff member's code.
+OTP_TOTP_ISSUER = WAGTAIL_SITE_NAME
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 # Documents go through Wagtail's view, which applies a private collection's restrictions; their
@@ -171,8 +216,9 @@ TAGGIT_CASE_INSENSITIVE = True
 # The public site runs no inline script; JSON-LD blocks are data, which CSP does not govern.
 # Wagtail's admin is excluded: it relies on inline styles and scripts of its own.
 CONTENT_SECURITY_POLICY = {
-    # The admin and the API docs page (Swagger UI) run inline code of their own.
-    "EXCLUDE_URL_PREFIXES": ["/admin/", "/api/v1/docs"],
+    # The admin runs inline code of its own. The API docs page (Swagger UI) is not excluded:
+    # ninja serves its script and styles from our static files, with no inline script.
+    "EXCLUDE_URL_PREFIXES": ["/admin/"],
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],

@@ -20,6 +20,16 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_count(name: str, default: int = 0) -> int:
+    """A whole number of 0 or more; anything else stops start-up with the variable's name."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isascii() or not value.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number of 0 or more, not {value!r}.")
+    return int(value)
+
+
 def var_dir(base_dir: Path) -> Path:
     """The folder for SQLite, the file cache, uploads, static files and the secret key.
 

@@ -1,14 +1,18 @@
 from django import forms
 
 from physiofit.core.models import phone_validator
-from physiofit.core.text import plain_text
+from physiofit.core.text import plain_text, validate_single_line
 
 
 class ContactForm(forms.Form):
-    name = forms.CharField(max_length=100, label="Your name")
+    # One line: the name goes into the subject of the email to the clinic.
+    name = forms.CharField(max_length=100, label="Your name", validators=[validate_single_line])
     email = forms.EmailField(max_length=254, label="Email")
     phone = forms.CharField(
-        max_length=25, required=False, label="Phone (optional)", validators=[phone_validator]
+        max_length=25,
+        required=False,
+        label="Phone (optional)",
+        validators=[validate_single_line, phone_validator],
     )
     message = forms.CharField(
         max_length=2000,

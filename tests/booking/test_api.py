@@ -247,7 +247,9 @@ def test_a_same_day_answer_books_with_the_advice(booking, client):
     assert "urgent care" in response.json()["screening"]["message"]
 
 
-def test_returning_patient_services_need_no_screening(booking, client):
+def test_returning_patient_services_are_refused_with_no_portal_session(booking, client):
     response = post(client, body(service="follow-up-visit", screening=None))
-    assert response.status_code == 201
-    assert response.json()["screening"] is None
+    assert response.status_code == 403
+    assert response.json()["error"] == "returning_patients_only"
+    assert "current patients" in response.json()["message"]
+    assert not Appointment.objects.exists()

@@ -93,9 +93,26 @@ def test_idempotency_key_returns_the_same_appointment(booking):
         book(booking, idempotency_key="abc", start=bend(2026, 11, 30, 13))
 
 
-def test_a_rebooking_patient_is_one_record(booking):
-    book(booking)
-    book(booking, start=bend(2026, 12, 1, 10), patient=patient_details(email="SAM@Example.com "))
+def test_a_public_rebooking_is_a_new_record_flagged_as_a_possible_duplicate(booking):
+    first = book(booking).patient
+    again = book(
+        booking, start=bend(2026, 12, 1, 10), patient=patient_details(email="SAM@Example.com ")
+    ).patient
+    assert again != first
+    assert again.possible_duplicate_of == first
+    assert first.possible_duplicate_of is None
+
+
+def test_staff_booking_by_phone_matches_the_existing_record(booking):
+    first = book(booking).patient
+    by_phone = book(
+        booking,
+        start=bend(2026, 12, 1, 10),
+        patient=patient_details(first_name="Samantha", email="SAM@Example.com "),
+        source="staff",
+    ).patient
+    assert by_phone == first
+    assert by_phone.first_name == "Sam"  # matched, never overwritten
     assert Patient.objects.count() == 1
 
 
@@ -209,7 +226,7 @@ def test_reminders_are_sent_once_and_never_for_cancelled(
 
 
 def test_waitlist_offer_race_one_time_two_patients(booking, django_capture_on_commit_callbacks):
-    from physiofit.booking.tokens import read_offer_token
+    from physiofit.booking.tokens import offer_from_token
 
     with django_capture_on_commit_callbacks(execute=True):
         taken = book(booking, start=bend(2026, 12, 1, 9))
@@ -237,7 +254,7 @@ def test_waitlist_offer_race_one_time_two_patients(booking, django_capture_on_co
         if "/waitlist/offer/" in m.body
     ]
     assert len(tokens) == 2
-    _, _practitioner_id, start = read_offer_token(tokens[0])
+    start = offer_from_token(tokens[0]).offered_start
     first = services.waitlist_take_offer(
         entry=entries[0], practitioner=booking["alex"], start=start
     )

@@ -8,7 +8,7 @@ from django.core import mail
 from icalendar import Calendar
 
 from physiofit.booking.models import Appointment, Patient
-from physiofit.booking.tokens import manage_token, read_manage_token
+from physiofit.booking.tokens import manage_link_appointment, manage_link_create
 from physiofit.intake.triage import red_flags
 
 from .conftest import NOW, bend
@@ -73,9 +73,9 @@ def test_review_then_confirm_books_once_even_when_double_clicked(
         first = confirm(client)
         second = confirm(client)
     assert first.status_code == second.status_code == 302
-    # Both go to the one appointment (each link is signed when made: the timestamps may differ).
+    # Both go to the one appointment (each redirect makes its own link).
     tokens = [response["Location"].split("/")[2] for response in (first, second)]
-    assert read_manage_token(tokens[0]) == read_manage_token(tokens[1]) is not None
+    assert manage_link_appointment(tokens[0]) == manage_link_appointment(tokens[1]) is not None
     assert Appointment.objects.count() == 1
     page = client.get(first["Location"]).content.decode()
     assert "You are booked." in page
@@ -144,7 +144,7 @@ def test_week_navigation_survives_bad_input(booking, client):
 def test_manage_link_views_downloads_reschedules_and_cancels(booking, client):
     confirm(client)
     appointment = Appointment.objects.get()
-    token = manage_token(appointment.pk)
+    token = manage_link_create(appointment=appointment)
     with mock.patch("django.utils.timezone.now", return_value=NOW - timedelta(days=3)):
         page = client.get(f"/appointments/{token}/").content.decode()
         assert appointment.reference in page
@@ -165,7 +165,7 @@ def test_manage_link_views_downloads_reschedules_and_cancels(booking, client):
 
 def test_manage_inside_cutoff_shows_the_phone_and_refuses_changes(booking, client):
     confirm(client)
-    token = manage_token(Appointment.objects.get().pk)
+    token = manage_link_create(appointment=Appointment.objects.get())
     page = client.get(f"/appointments/{token}/").content.decode()
     assert "can no longer be changed online" in page
     response = client.post(f"/appointments/{token}/cancel/")
@@ -174,11 +174,11 @@ def test_manage_inside_cutoff_shows_the_phone_and_refuses_changes(booking, clien
     assert Appointment.objects.get().status == "booked"
 
 
-def test_manage_link_must_be_signed_and_expires_after_the_visit(booking, client):
+def test_manage_link_must_be_known_and_expires_after_the_visit(booking, client):
     assert client.get("/appointments/not-a-token/").status_code == 404
-    assert client.get(f"/appointments/{manage_token(999)}/").status_code == 404
+    assert client.get(f"/appointments/{'x' * 43}/").status_code == 404
     confirm(client)
-    token = manage_token(Appointment.objects.get().pk)
+    token = manage_link_create(appointment=Appointment.objects.get())
     with mock.patch("django.utils.timezone.now", return_value=START + timedelta(hours=2)):
         response = client.get(f"/appointments/{token}/")
     assert response.status_code == 410
@@ -187,7 +187,9 @@ def test_manage_link_must_be_signed_and_expires_after_the_visit(booking, client)
 
 def test_booking_pages_are_never_cached_or_indexed(booking, client):
     confirm(client)
-    response = client.get(f"/appointments/{manage_token(Appointment.objects.get().pk)}/")
+    response = client.get(
+        f"/appointments/{manage_link_create(appointment=Appointment.objects.get())}/"
+    )
     assert response["Cache-Control"] == "private, no-store"
     assert "X-Page-Cache" not in response
     assert '<meta name="robots" content="noindex">' in response.content.decode()

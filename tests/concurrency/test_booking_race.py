@@ -19,7 +19,7 @@ import pytest
 from django.db import connection
 
 from physiofit.booking import services
-from physiofit.booking.models import Appointment
+from physiofit.booking.models import Appointment, Service
 from physiofit.intake.triage import red_flags
 from tests.factories import build_booking, build_site, restore_migration_data
 
@@ -112,10 +112,16 @@ def test_fifty_simultaneous_requests_for_one_time_book_exactly_one(live_server, 
 
 
 def test_overlapping_requests_of_different_lengths_never_overlap(live_server, clinic):
+    # A second new-patient length: follow-ups are not bookable through the API (no portal).
+    short = Service.objects.create(
+        name="Short evaluation", slug="short-evaluation", duration_minutes=45, audience="new"
+    )
+    clinic["alex"].services.add(short)
+    clinic["alex"].save()
     bodies = []
     for index in range(REQUESTS):
         start = next_weekday_at(10) + timedelta(minutes=15 * (index % 6))
-        service = "initial-evaluation" if index % 2 else "follow-up-visit"
+        service = "initial-evaluation" if index % 2 else "short-evaluation"
         bodies.append(body(index, start, service))
     statuses = post_all(f"{live_server.url}/api/v1/appointments", bodies)
     assert set(statuses) <= {201, 409}

@@ -34,6 +34,7 @@ def settings_form(clinic: ClinicSettings, hours: list[dict]) -> dict:
             "visit_location": "",
             "map_url": "",
             "time_zone": clinic.time_zone,
+            "record_retention_years": clinic.record_retention_years,
             "opening_hours": inline_formset(existing + new, initial=len(existing)),
         }
     )

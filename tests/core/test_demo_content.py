@@ -8,6 +8,7 @@ from wagtail.models import Page
 from physiofit.blog.models import BlogPage
 from physiofit.core.models import ClinicSettings
 from physiofit.website.models import ConditionPage, HomePage
+from tests.staff import login_staff
 
 
 def load(**env) -> str:
@@ -70,4 +71,5 @@ def test_demo_patients_show_outcomes_and_a_review_once(client, monkeypatch):
     assert series["nprs"].latest.change.meets_mcid
     assert Screening.objects.filter(review="pending").count() == 1
     assert client.login(username="therapist", password="demo-password-for-tests")
+    login_staff(client, get_user_model().objects.get(username="therapist"))  # and the 2nd factor
     assert "Casey" in client.get(f"/admin/clinical/patient/{casey.pk}/").content.decode()

@@ -1,8 +1,12 @@
 import io
 import logging
+import re
+import shlex
 import sys
+from pathlib import Path
 
 import pytest
+from django.test import Client
 from django.urls import path
 from django_tasks import task
 
@@ -101,3 +105,88 @@ def test_a_task_is_one_line_with_its_name_state_and_duration(caplog):
     assert len(lines) == 1
     assert lines[0].startswith("tests.core.test_observability.tidy_up SUCCESSFUL ")
     assert "jane@example.com" not in caplog.text
+
+
+@pytest.fixture
+def manage_link(site):
+    from physiofit.booking import services, tokens
+    from tests.booking.conftest import NOW, bend
+    from tests.factories import build_booking, patient_details
+
+    booking = build_booking()
+    appointment = services.appointment_book(
+        service=booking["evaluation"],
+        practitioner=booking["alex"],
+        start=bend(2026, 12, 2, 10),
+        patient=patient_details(),
+        now=NOW,
+    )
+    return tokens.manage_link_create(appointment=appointment)
+
+
+def test_400_404_and_403_on_a_manage_link_never_log_its_token(manage_link, client, caplog):
+    # django.request's warnings are off in production (LOGGING): switched on here, they must
+    # still carry no token, whatever level an operator chooses.
+    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.INFO, logger="django.request")
+    bad = client.post(f"/appointments/{manage_link}/reschedule/", {"start": "garbage"})
+    assert bad.status_code == 400
+    assert client.get(f"/appointments/{TOKEN}/").status_code == 404
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post(f"/appointments/{manage_link}/cancel/").status_code == 403
+    messages = [record.getMessage() for record in caplog.records]
+    assert "Bad Request: booking:reschedule" in messages
+    assert "Not Found: booking:manage" in messages
+    assert "Forbidden (CSRF cookie not set.): booking:cancel" in messages
+    for secret in (manage_link, TOKEN):
+        assert secret not in caplog.text
+        assert not any(secret in message for message in messages)
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        (
+            "Error handling request /portal/sign-in/{t}/",
+            "Error handling request intake:portal_sign_in",
+        ),
+        (
+            '"GET /appointments/{t}/intake/?x=1 HTTP/1.1" 200 "https://clinic.example.com/appointments/{t}/"',
+            '"GET intake:intake HTTP/1.1" 200 "booking:manage"',
+        ),
+        ("Invalid request /appointments/{t}", "Invalid request unmatched"),
+        ("truncated link /waitlist/offer/{t}", "truncated link unmatched"),
+        ("feed /calendar/{t}.ics", "feed booking:feed"),
+        # Only paths under a tokened route are touched.
+        ("saved /admin/calendar/appointment/3/ to /var/backups/x", None),
+    ],
+)
+def test_any_record_without_a_request_has_token_paths_withheld(db, caplog, message, expected):
+    caplog.set_level(logging.INFO, logger="gunicorn.error")
+    logging.getLogger("gunicorn.error").info("%s", message.format(t=TOKEN))
+    [record] = caplog.records
+    assert record.getMessage() == (expected or message)
+    assert TOKEN not in caplog.text
+
+
+def serve_gunicorn_argv() -> list[str]:
+    """The gunicorn command line of scripts/serve.sh, its variables filled in."""
+    script = (Path(__file__).resolve().parents[2] / "scripts" / "serve.sh").read_text()
+    command = re.search(r'"\$PY" -m gunicorn (.*?) &\n', script, re.S).group(1)
+    command = re.sub(r"\$\{(\w+)(?::-([^}]*))?\}", lambda m: m.group(2) or "8000", command)
+    return shlex.split(command.replace("\\\n", " "))
+
+
+@pytest.mark.parametrize("environment", ["", "--access-logfile -"])
+def test_gunicorn_logs_no_path_even_with_an_access_log_switched_on(monkeypatch, environment):
+    from gunicorn.app.wsgiapp import WSGIApplication
+
+    argv = serve_gunicorn_argv()
+    assert not any(arg.startswith("--access-logfile") for arg in argv)
+    monkeypatch.setenv("GUNICORN_CMD_ARGS", environment)
+    monkeypatch.setattr(sys, "argv", ["gunicorn", *argv])
+    config = WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").cfg
+    assert config.accesslog == ("-" if environment else None)
+    # Request line, path, query, referrer and request headers: each can carry a link token.
+    for atom in ("%(r)s", "%(U)s", "%(q)s", "%(f)s", "i}s"):
+        assert atom not in config.access_log_format

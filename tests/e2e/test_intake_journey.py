@@ -4,12 +4,15 @@ therapist reads it; a measure is sent, answered in the portal, charted, with the
 import re
 
 import pytest
+from django.contrib.auth.models import User
 from django.core import mail
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from physiofit.booking.models import Appointment
 from physiofit.intake.models import Questionnaire, Screening
 
+from . import staff_sign_in
 from .test_booking_journey import answer_screening
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -37,10 +40,12 @@ def test_an_emergency_answer_shows_the_message_at_once_and_stops_booking(
 
 
 def sign_in_to_admin(page, base: str, username: str) -> None:
-    page.goto(base + "/admin/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("e2e-demo-password")
-    page.get_by_role("button", name="Sign in").click()
+    """A staff member who set up their authenticator app before: password, then its code."""
+    TOTPDevice.objects.get_or_create(
+        user=User.objects.get(username=username), confirmed=True, defaults={"name": "Phone"}
+    )
+    staff_sign_in.enter_password(page, base, username)
+    staff_sign_in.verify(page, username)
     expect(page).to_have_url(re.compile(r"/admin/$"))
 
 

@@ -8,6 +8,8 @@ from playwright.sync_api import expect
 
 from physiofit.website.models import ContactMessage
 
+from . import staff_sign_in
+
 # Live-server tests commit for real and flush afterwards; `demo_site` rebuilds what it needs.
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -77,11 +79,13 @@ def test_keyboard_user_can_skip_to_content(live_server, page, demo_site):
     expect(page.locator("main")).to_be_focused()
 
 
-def test_staff_edit_hours_in_the_admin_and_the_footer_changes(live_server, page, demo_site):
-    page.goto(live_server.url + "/admin/login/")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill("e2e-demo-password")
-    page.get_by_role("button", name="Sign in").click()
+def test_staff_edit_hours_in_the_admin_and_the_footer_changes(
+    live_server, page, demo_site, check_page
+):
+    # The demo admin's first sign-in: password, then setting up the authenticator app.
+    staff_sign_in.enter_password(page, live_server.url, "admin")
+    staff_sign_in.enrol(page, check_page)
+    expect(page).to_have_url(re.compile(r"/admin/$"))
     page.goto(live_server.url + "/admin/settings/core/clinicsettings/")
     page.locator("input[name='opening_hours-4-closes']").fill("13:00")
     page.get_by_role("button", name="Save").click()

@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 
+from physiofit.booking import services as booking_services
 from physiofit.booking.models import Appointment, Notification
 from physiofit.intake import portal, schedules, services
 from physiofit.intake.models import InstrumentWording, MeasureSchedule, Questionnaire, Screening
@@ -70,9 +71,23 @@ def test_same_day_result_books_pending_review_and_alerts_staff(
     assert "urgent care today" in staff_mail.body
 
 
-def test_returning_patient_services_need_no_screening(booking):
-    appointment = book(booking, None, service=booking["follow_up"])
-    assert appointment.pk
+def test_returning_patient_services_need_no_screening_for_a_known_patient(booking, appointment):
+    follow_up = services.appointment_book_screened(
+        screening=None,
+        service=booking["follow_up"],
+        practitioner=booking["alex"],
+        start=bend(2026, 12, 3, 10),
+        patient=appointment.patient,
+        now=NOW,
+    )
+    assert follow_up.patient == appointment.patient
+
+
+def test_returning_patient_services_refuse_typed_in_details_online(booking):
+    with pytest.raises(booking_services.BookingError) as caught:
+        book(booking, None, service=booking["follow_up"])
+    assert caught.value.code == "returning_patients_only"
+    assert not Appointment.objects.exists()
 
 
 def test_a_repeated_submit_replays_even_after_the_screening_was_used(booking):
@@ -169,7 +184,7 @@ def test_import_command_prints_a_template(db, capsys):
 
 def test_portal_links_work_once_and_expire(appointment):
     token = portal.portal_link_create(patient=appointment.patient, now=NOW)
-    assert portal.portal_link_use(token=token, now=NOW) == appointment.patient
+    assert portal.portal_link_use(token=token, now=NOW).patient == appointment.patient
     with pytest.raises(services.IntakeError, match="already been used"):
         portal.portal_link_use(token=token, now=NOW)
     old = portal.portal_link_create(patient=appointment.patient, now=NOW)
@@ -224,8 +239,6 @@ def test_confirmation_links_the_intake_and_the_reminder_only_until_it_is_submitt
 
 
 def test_visit_schedules_send_after_every_nth_completed_visit(booking, appointment):
-    from physiofit.booking import services as booking_services
-
     patient = appointment.patient
     schedules.schedule_create(
         patient=patient,
@@ -241,7 +254,7 @@ def test_visit_schedules_send_after_every_nth_completed_visit(booking, appointme
             service=booking["follow_up"],
             practitioner=booking["alex"],
             start=bend(2026, 12, day, 10),
-            patient=patient_details(),
+            patient=patient,
             now=NOW,
         )
         for day in (3, 4, 7)

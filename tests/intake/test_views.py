@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 
 from physiofit.booking.models import Appointment
-from physiofit.booking.tokens import manage_token
+from physiofit.booking.tokens import manage_link_create
 from physiofit.intake import portal, services
 from physiofit.intake.models import PortalLink, Questionnaire, Screening
 from physiofit.intake.triage import red_flags
@@ -48,7 +48,8 @@ def test_new_patient_steps_send_to_the_questions_first(booking, client):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"] == "/book/initial-evaluation/screening/"
-    assert client.get("/book/follow-up-visit/").status_code == 200  # returning patients
+    # Returning patients are not screened; strangers are told follow-ups are for them.
+    assert client.get("/book/follow-up-visit/").status_code == 403
 
 
 def test_clear_answers_go_on_to_choose_a_practitioner(booking, client):
@@ -116,7 +117,7 @@ def test_live_check_shows_the_emergency_message_without_storing(booking, client)
 
 
 def intake_url(appointment):
-    return f"/appointments/{manage_token(appointment.pk)}/intake/"
+    return f"/appointments/{manage_link_create(appointment=appointment)}/intake/"
 
 
 def complete_intake(**changes):
@@ -135,9 +136,10 @@ def complete_intake(**changes):
 def test_intake_is_linked_from_the_manage_page_and_the_confirmation(
     appointment, client, django_capture_on_commit_callbacks
 ):
-    page = client.get(f"/appointments/{manage_token(appointment.pk)}/").content.decode()
+    page = client.get(
+        f"/appointments/{manage_link_create(appointment=appointment)}/"
+    ).content.decode()
     assert "Answer the pre-visit questions" in page
-    # The link is signed when the page renders: its timestamp may differ from one made here.
     link = re.search(r'href="(/appointments/[^"/]+/intake/)"', page)
     assert link
     assert client.get(link.group(1)).status_code == 200
@@ -151,7 +153,9 @@ def test_intake_saves_a_draft_then_submits_once(appointment, client):
     assert "Saved" in draft.content.decode()
     # Leave and come back: the answer is still there.
     assert "Ride my bike" in client.get(url).content.decode()
-    manage = client.get(f"/appointments/{manage_token(appointment.pk)}/").content.decode()
+    manage = client.get(
+        f"/appointments/{manage_link_create(appointment=appointment)}/"
+    ).content.decode()
     assert "Continue the questions" in manage
     done = client.post(url, {**complete_intake(), "action": "submit"})
     assert done.status_code == 302

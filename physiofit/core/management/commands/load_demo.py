@@ -1,7 +1,9 @@
 """Load the demo clinic: settings, pages, blog post, and demo staff accounts.
 
 Idempotent: pages and settings are created only when missing, so a second run (and every
-`make run`) leaves editors' changes alone; demo account passwords are reset and printed.
+`make run`) leaves editors' changes alone; demo account passwords are reset and printed. The
+privacy notice is the exception: an existing one no staff member has edited is brought up to
+date, so the notice keeps saying what the software really collects.
 """
 
 import os
@@ -41,6 +43,8 @@ FRONT_DESK_PERMISSIONS = [
     ("booking", "view_patient_record"),
     ("booking", "view_patient"),
     ("booking", "change_patient"),
+    # The front desk settles possible duplicates left by online bookings (merge or keep apart).
+    ("booking", "merge_patient"),
     ("booking", "view_waitlistentry"),
     ("booking", "change_waitlistentry"),
     ("booking", "view_notification"),
@@ -63,7 +67,7 @@ class Command(BaseCommand):
             author, _ = Author.objects.get_or_create(name=demo.AUTHOR["name"], defaults=demo.AUTHOR)
             self._blog_post(blog, author)
             self._child(home, ContactPage, demo.CONTACT)
-            self._child(home, StandardPage, demo.PRIVACY)
+            self._refresh_unedited(self._child(home, StandardPage, demo.PRIVACY), demo.PRIVACY)
             self._child(home, StandardPage, demo.DISCLAIMER)
             self._booking()
         for made in load_demo_patients():
@@ -122,6 +126,27 @@ class Command(BaseCommand):
                 clinic=clinic, weekday=weekday, opens=opens, closes=closes, sort_order=order
             )
         self.stdout.write("Clinic settings ready.")
+
+    def _refresh_unedited(self, page: Page, data: dict) -> None:
+        """Bring a demo page up to date with the demo text when no staff member has edited it
+        (every revision came from this loader, which saves without a user); a page staff have
+        edited is theirs, and is left alone with a note to compare it by hand."""
+        if page.revisions.exclude(user=None).exists():
+            self.stdout.write(
+                f"{page.title}: edited by staff, left as it is. Compare it with "
+                "physiofit/core/demo_content.py, which may be newer."
+            )
+            return
+        fields = {key: value for key, value in data.items() if key != "slug"}
+        current = {key: getattr(page, key) for key in fields}
+        current["body"] = page.body.get_prep_value()
+        wanted = {**fields, "body": type(page).body.field.to_python(data["body"]).get_prep_value()}
+        if _without_ids(current) == _without_ids(wanted):
+            return
+        for key, value in fields.items():
+            setattr(page, key, value)
+        page.save_revision().publish()
+        self.stdout.write(f"Updated page {page.url_path} to the current demo text")
 
     def _child(self, parent: Page, model, data: dict):
         existing = model.objects.child_of(parent).filter(slug=data["slug"]).first()
@@ -200,3 +225,12 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS("Demo staff accounts (sign in at /admin/):\n" + "\n".join(lines))
         )
+
+
+def _without_ids(value):
+    """StreamField data without its block ids, which differ on every save of the same text."""
+    if isinstance(value, dict):
+        return {k: _without_ids(v) for k, v in value.items() if k != "id"}
+    if isinstance(value, list):
+        return [_without_ids(v) for v in value]
+    return value

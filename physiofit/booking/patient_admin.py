@@ -1,0 +1,86 @@
+"""Patients in the admin: every look and change audited, an email change announced to the
+apps that reach patients by email, and no delete of a record the clinic must keep."""
+
+from django.urls import reverse
+from django.utils.functional import cached_property
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import HeaderButton
+
+from physiofit.core.audited_views import (
+    AuditedDeleteView,
+    AuditedEditView,
+    AuditedInspectView,
+    AuditedViewSetMixin,
+)
+
+from .models import Patient
+from .signals import patient_email_changed
+
+
+class PatientInspectView(AuditedInspectView):
+    """A patient's record, with a way to their outcome measures for clinical staff."""
+
+    @cached_property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if self.request.user.has_perm("intake.view_clinical_record"):
+            buttons.append(
+                HeaderButton(
+                    "Outcome measures",
+                    url=reverse("intake_staff:outcomes", args=[self.object.pk]),
+                    icon_name="view",
+                )
+            )
+            # The whole record, for a patient's request for a copy (audited EXPORT).
+            for label, name in (("Export PDF", "pdf"), ("Export JSON", "json")):
+                buttons.append(
+                    HeaderButton(
+                        label,
+                        url=reverse(f"intake_staff:{name}", args=[self.object.pk]),
+                        icon_name="download",
+                    )
+                )
+        if self.request.user.has_perms(["booking.view_patient_record", "booking.delete_patient"]):
+            # Erasure goes through the retention check, never through the plain delete view.
+            buttons.append(
+                HeaderButton(
+                    "Erase on request",
+                    url=reverse("intake_staff:erase", args=[self.object.pk]),
+                    icon_name="bin",
+                )
+            )
+        return buttons
+
+
+class PatientEditView(AuditedEditView):
+    def after_change(self, instance, changes):
+        for name, old, new in changes:
+            if name == "email":
+                # Inside the save's transaction: a receiver that fails undoes the change.
+                patient_email_changed.send(
+                    sender=Patient,
+                    patient=instance,
+                    old_email=old,
+                    new_email=new,
+                    user=self.request.user,
+                )
+
+
+class PatientDeleteView(AuditedDeleteView):
+    refusal_reason = "patient records are kept for the retention period"
+
+
+class PatientViewSet(AuditedViewSetMixin, ModelViewSet):
+    model = Patient
+    icon = "user"
+    menu_label = "Patients"
+    menu_order = 205
+    add_to_admin_menu = True
+    inspect_view_enabled = True
+    list_display = ["last_name", "first_name", "reference", "date_of_birth"]
+    search_fields = ["last_name", "first_name", "email", "reference"]
+    form_fields = ["first_name", "last_name", "email", "phone", "date_of_birth"]
+
+    inspect_view_class = PatientInspectView
+    edit_view_class = PatientEditView
+    delete_view_class = PatientDeleteView
