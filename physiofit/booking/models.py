@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
@@ -360,7 +361,10 @@ class Appointment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reference} · {self.service} · {self.start:%Y-%m-%d %H:%M}"
+        # In the active zone (the clinic's, for every request), never the database's UTC.
+        return (
+            f"{self.reference} · {self.service} · {timezone.localtime(self.start):%Y-%m-%d %H:%M}"
+        )
 
     @property
     def is_active(self) -> bool:

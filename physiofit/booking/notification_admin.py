@@ -82,6 +82,18 @@ class NotificationViewSet(AuditedViewSetMixin, ModelViewSet):
     list_display = ["kind", "status", "attempts", "created_at"]
     list_filter = ["status", "kind"]
     form_fields = ["status"]
+    # What the front desk needs to follow a message; never the offer link's hash.
+    inspect_view_fields = [
+        "kind",
+        "recipient",
+        "appointment",
+        "offered_start",
+        "status",
+        "attempts",
+        "error",
+        "created_at",
+        "sent_at",
+    ]
 
     index_view_class = NotificationIndexView
     inspect_view_class = NotificationInspectView

@@ -284,6 +284,8 @@ def portal_sign_in(request, token):
             request, "portal_sign_in", _sign_in_context(request, error=error.message), status=410
         )
     request.session.cycle_key()
+    # The browser drops the cookie when the session would end anyway (the privacy notice says so).
+    request.session.set_expiry(settings.PORTAL_SESSION_MAX_HOURS * 3600)
     now = timezone.now().timestamp()
     request.session[SESSION_PORTAL] = link.patient_id
     request.session[SESSION_PORTAL_LINK] = link.pk

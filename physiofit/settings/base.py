@@ -132,6 +132,8 @@ BOOKING_RATE_LIMIT = int(os.environ.get("BOOKING_RATE_LIMIT", "30"))
 # in all, whatever the activity (see physiofit/core/staff_session.py).
 STAFF_IDLE_TIMEOUT_MINUTES = env_count("STAFF_IDLE_TIMEOUT_MINUTES", 15)
 STAFF_SESSION_MAX_HOURS = env_count("STAFF_SESSION_MAX_HOURS", 10)
+# The cookie itself dies with the longest session: nothing outlives what the notice promises.
+SESSION_COOKIE_AGE = STAFF_SESSION_MAX_HOURS * 3600
 # Second-factor codes one account may try from one address in fifteen minutes, on top of
 # django-otp's doubling delay after each wrong code.
 TWO_FACTOR_RATE_LIMIT = 10

@@ -1,10 +1,12 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from physiofit.booking import services
@@ -312,3 +314,11 @@ def test_a_change_and_its_notification_task_commit_together(booking, change):
     ends = max(i for i, sql in enumerate(statements) if sql.startswith("RELEASE SAVEPOINT"))
     assert queued
     assert max(queued) < ends
+
+
+def test_an_appointment_names_its_time_in_the_clinics_zone(booking):
+    # 15:00 UTC on 27 November is 7:00 AM in Bend: the admin's labels say 07:00.
+    start = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+    appointment = Appointment(reference="ABCDEFGH", service=booking["evaluation"], start=start)
+    with timezone.override(ZoneInfo("America/Los_Angeles")):
+        assert str(appointment).endswith("2026-11-27 07:00")

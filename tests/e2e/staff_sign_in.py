@@ -39,6 +39,12 @@ def enrol(page, check_page) -> None:
     assert 0.25 < dark < 0.75, dark
     secret = re.sub(r"\s", "", page.locator("#twofactor-secret").inner_text())
     key = b32decode(secret + "=" * (-len(secret) % 8))
+    # A mistyped code says so where the person is looking, not only in a red border.
+    wrong = "000000" if code_for(key) != "000000" else "111111"
+    page.get_by_label("Code").fill(wrong)
+    page.get_by_role("button", name="Confirm and continue").click()
+    expect(page.get_by_role("alert")).to_contain_text("not right")
+    page.wait_for_timeout(1500)  # django-otp refuses any code for 1 s after a wrong one
     page.get_by_label("Code").fill(code_for(key))
     page.get_by_role("button", name="Confirm and continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your recovery codes")

@@ -90,6 +90,8 @@ def test_an_idle_session_ends_with_a_clear_message_and_the_form(appointment, cli
 
 def test_an_active_session_still_ends_after_two_hours(appointment, client):
     sign_in(client, appointment.patient)
+    # The cookie is not kept longer than the session can last.
+    assert 0 < client.cookies["sessionid"]["max-age"] <= 2 * 3600
     for minutes in range(10, 120, 10):
         assert signed_in(client, NOW + timedelta(minutes=minutes))
     with at(NOW + timedelta(minutes=121)):

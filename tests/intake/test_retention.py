@@ -237,8 +237,8 @@ def test_erase_is_refused_within_retention_with_the_reason_and_the_date(
     client, manager, booking, clinic
 ):
     patient = make_patient(booking, visit=at(2020, 4, 14))
-    login_staff(client, manager)
     with mock.patch("django.utils.timezone.now", return_value=at(2026, 11, 30)):
+        login_staff(client, manager)  # on the moved clock, or the session has long expired
         page = client.get(f"/admin/clinical/patient/{patient.pk}/erase/").content.decode()
         response = client.post(f"/admin/clinical/patient/{patient.pk}/erase/")
     assert "cannot be erased yet" in page
@@ -257,8 +257,8 @@ def test_erase_is_refused_within_retention_with_the_reason_and_the_date(
 
 def test_erase_is_refused_while_a_visit_is_booked(client, manager, booking, clinic):
     patient = make_patient(booking, visit=at(2026, 12, 2, 10), status="booked")
-    login_staff(client, manager)
     with mock.patch("django.utils.timezone.now", return_value=at(2026, 11, 30)):
+        login_staff(client, manager)  # on the moved clock, or the session has long expired
         response = client.post(f"/admin/clinical/patient/{patient.pk}/erase/")
     assert response.status_code == 409
     assert "has a visit booked on December 2, 2026" in response.content.decode()
@@ -271,6 +271,7 @@ def test_erase_on_request_removes_a_record_past_retention_audited(client, manage
     inspect = client.get(f"/admin/patients/inspect/{patient.pk}/").content.decode()
     assert f"/admin/clinical/patient/{patient.pk}/erase/" in inspect
     with mock.patch("django.utils.timezone.now", return_value=at(2026, 11, 30)):
+        login_staff(client, manager)  # on the moved clock, or the session has long expired
         page = client.get(f"/admin/clinical/patient/{patient.pk}/erase/").content.decode()
         response = client.post(f"/admin/clinical/patient/{patient.pk}/erase/")
     assert "Erase this record now" in page

@@ -92,7 +92,7 @@ def enrol(request):
                 )
             except services.TwoFactorError as error:
                 _record_failure(request, error, "enrolment")
-                form.add_error("code", str(error))
+                form.add_error(None, str(error))
                 status = 400
             else:
                 request.session.cycle_key()
@@ -130,7 +130,7 @@ def verify(request):
                 verified = services.factor_verify(user=request.user, code=form.cleaned_data["code"])
             except services.TwoFactorError as error:
                 _record_failure(request, error, "sign-in")
-                form.add_error("code", str(error))
+                form.add_error(None, str(error))
                 status = 429 if error.code == "throttled" else 400
             else:
                 # A new session key once verified: a key seen before this point is worthless.
