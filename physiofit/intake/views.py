@@ -246,10 +246,18 @@ def portal(request):
     patient = portal_patient(request)
     if patient is None:
         return _portal_request_link(request)
+    # Follow-up visits are booked from here: the portal session is what lets a patient book them.
+    follow_ups = Service.objects.filter(
+        audience=Service.Audience.RETURNING, bookable_online=True
+    ).order_by("name")
     return render(
         request,
         "portal",
-        {"patient": patient, **selectors.portal_overview(patient=patient)},
+        {
+            "patient": patient,
+            "follow_ups": follow_ups,
+            **selectors.portal_overview(patient=patient),
+        },
     )
 
 

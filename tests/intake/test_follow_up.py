@@ -83,6 +83,8 @@ def test_the_sign_in_link_form_answers_the_same_for_any_email(
 def test_a_signed_in_patient_books_a_follow_up_on_their_own_record(booking, client, appointment):
     patient = appointment.patient
     sign_in(client, patient)
+    # The portal is where a follow-up starts.
+    assert 'href="/book/follow-up-visit/"' in client.get("/portal/").content.decode()
     assert identity.known_patient(client.get("/book/").wsgi_request) == patient
     assert client.get("/book/follow-up-visit/alex/").status_code == 200
     review = client.get("/book/follow-up-visit/alex/details/", {"start": START.isoformat()})
