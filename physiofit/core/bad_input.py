@@ -48,6 +48,13 @@ class BadInputMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # A NUL byte is never part of a real path or query, and PostgreSQL refuses it in any
+        # string a view would look up (a ValueError deep in the driver): refuse it here.
+        if "\x00" in request.path_info or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            return bad_request(request)
         return self.get_response(request)
 
     def process_exception(self, request, exception):

@@ -1,4 +1,7 @@
-"""A crafted POST missing a field a view reads directly is a 400 with a message, not a 500."""
+"""Crafted requests (a POST missing a field a view reads directly, a NUL byte in a path or
+query) are a 400 with a message, not a 500."""
+
+import pytest
 
 from tests.staff import login_staff
 
@@ -19,3 +22,11 @@ def test_a_next_that_is_not_a_url_is_a_400(site, client, django_user_model):
     response = client.get("/admin/login/?next=nowhere")
     assert response.status_code == 400
     assert client.get("/admin/login/?next=/admin/pages/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "url", ["/calendar/a%00b.ics", "/appointments/a%00b/", "/book/?service=a%00b"]
+)
+def test_a_nul_byte_in_a_path_or_query_is_a_400(site, client, url):
+    # PostgreSQL refuses NUL in a string: without this a lookup by such a token was a 500 there.
+    assert client.get(url).status_code == 400
