@@ -70,6 +70,22 @@ def _qr_svg(device) -> str:
     )
 
 
+def _try_code(request, form, step: str, attempt):
+    """Check a posted code with `attempt(code)` under the attempt limit. Returns the attempt's
+    result and 200, or None and the status to answer with, the form carrying the reason."""
+    if _too_many_attempts(request):
+        form.add_error(None, "Too many attempts. Wait 15 minutes, then try again.")
+        return None, 429
+    if not form.is_valid():
+        return None, 400
+    try:
+        return attempt(form.cleaned_data["code"]), 200
+    except services.TwoFactorError as error:
+        _record_failure(request, error, step)
+        form.add_error(None, str(error))
+        return None, 429 if error.code == "throttled" else 400
+
+
 @require_http_methods(["GET", "POST"])
 def enrol(request):
     if services.is_enrolled(request.user):
@@ -82,25 +98,17 @@ def enrol(request):
     )
     status = 200
     if request.method == "POST":
-        if _too_many_attempts(request):
-            form.add_error(None, "Too many attempts. Wait 15 minutes, then try again.")
-            status = 429
-        elif form.is_valid():
-            try:
-                codes = services.factor_enrol_confirm(
-                    user=request.user, code=form.cleaned_data["code"]
-                )
-            except services.TwoFactorError as error:
-                _record_failure(request, error, "enrolment")
-                form.add_error(None, str(error))
-                status = 400
-            else:
-                request.session.cycle_key()
-                otp_login(request, services.app_device(request.user))
-                request.session[NEW_CODES_SESSION_KEY] = codes
-                return redirect(_with_next("twofactor:new_recovery_codes", request))
-        else:
-            status = 400
+        codes, status = _try_code(
+            request,
+            form,
+            "enrolment",
+            lambda code: services.factor_enrol_confirm(user=request.user, code=code),
+        )
+        if codes is not None:
+            request.session.cycle_key()
+            otp_login(request, services.app_device(request.user))
+            request.session[NEW_CODES_SESSION_KEY] = codes
+            return redirect(_with_next("twofactor:new_recovery_codes", request))
     context = {
         "form": form,
         "qr_svg": _qr_svg(device),
@@ -122,36 +130,30 @@ def verify(request):
     )
     status = 200
     if request.method == "POST":
-        if _too_many_attempts(request):
-            form.add_error(None, "Too many attempts. Wait 15 minutes, then try again.")
-            status = 429
-        elif form.is_valid():
-            try:
-                verified = services.factor_verify(user=request.user, code=form.cleaned_data["code"])
-            except services.TwoFactorError as error:
-                _record_failure(request, error, "sign-in")
-                form.add_error(None, str(error))
-                status = 429 if error.code == "throttled" else 400
-            else:
-                # A new session key once verified: a key seen before this point is worthless.
-                request.session.cycle_key()
-                otp_login(request, verified.device)
-                audit(
-                    user=request.user,
-                    action=AuditEvent.Action.SIGN_IN,
-                    obj=request.user,
-                    summary=f"second factor accepted: {verified.method}",
+        verified, status = _try_code(
+            request,
+            form,
+            "sign-in",
+            lambda code: services.factor_verify(user=request.user, code=code),
+        )
+        if verified is not None:
+            # A new session key once verified: a key seen before this point is worthless.
+            request.session.cycle_key()
+            otp_login(request, verified.device)
+            audit(
+                user=request.user,
+                action=AuditEvent.Action.SIGN_IN,
+                obj=request.user,
+                summary=f"second factor accepted: {verified.method}",
+            )
+            if verified.method == "recovery code":
+                left = len(services.recovery_codes(request.user))
+                messages.warning(
+                    request,
+                    f"You used a recovery code; {left} left. "
+                    "Make new ones under Account → Recovery codes.",
                 )
-                if verified.method == "recovery code":
-                    left = len(services.recovery_codes(request.user))
-                    messages.warning(
-                        request,
-                        f"You used a recovery code; {left} left. "
-                        "Make new ones under Account → Recovery codes.",
-                    )
-                return HttpResponseRedirect(_next_url(request))
-        else:
-            status = 400
+            return HttpResponseRedirect(_next_url(request))
     context = {"form": form, "next": _next_url(request)}
     return render(request, "core/twofactor/verify.html", context, status=status)
 
