@@ -675,8 +675,8 @@ PRIVACY = {
                 "system. You can also ask us for one.",
                 "<b>A correction.</b> Call or email us and we will fix details that are wrong.",
                 "<b>Deletion.</b> Ask us and we will delete your record once the 10 years after "
-                "your last visit have passed. Until then we must keep it, and we will tell you "
-                "the date from which it can be deleted.",
+                "your last visit have passed. Until then we keep it as your clinical record, and we "
+                "will tell you the date from which it can be deleted.",
                 "Call PhysioFit on (541) 697-4700, email info@physiofitbend.com, or write to "
                 "1332 NE 2nd St, Bend, OR 97701.",
             ),
