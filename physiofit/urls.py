@@ -27,6 +27,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", website_views.robots_txt, name="robots_txt"),
     # Before booking: "book/<service>/screening/" would otherwise match its practitioner step.
+    path("", include("physiofit.exercises.urls")),
     path("", include("physiofit.intake.urls")),
     path("", include("physiofit.booking.urls")),
 ]

@@ -52,6 +52,7 @@ safety_net() {
     wait "$pause"
     "$PY" manage.py requeue_abandoned_tasks || true
     "$PY" manage.py send_reminders >/dev/null || true
+    "$PY" manage.py send_exercise_reminders >/dev/null || true
   done
 }
 safety_net &

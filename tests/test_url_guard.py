@@ -63,6 +63,13 @@ REGEX_SAMPLES = {
         "{page}/revisions/compare/earliest...live/",
         "99999999999999999999/revisions/compare/0...99999999999999999999/",
     ],
+    # A snippet with revisions (the exercise library) compares them under history/.
+    r"history/(?P<pk>.+)/revisions/compare/(?P<revision_id_a>live|earliest|\d+)\.\.\."
+    r"(?P<revision_id_b>live|latest|\d+)/$": [
+        "history/1/revisions/compare/earliest...latest/",
+        "history/99999999999999999999/revisions/compare/0...99999999999999999999/",
+        "history/%FF/revisions/compare/live...live/",
+    ],
 }
 # Patterns that are not called, and why (none today: even /healthz, answered by its middleware
 # before routing, is called).

@@ -3,6 +3,7 @@ apps that reach patients by email, and no delete of a record the clinic must kee
 
 from django.urls import reverse
 from django.utils.functional import cached_property
+from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 
@@ -40,6 +41,9 @@ class PatientInspectView(AuditedInspectView):
                         icon_name="download",
                     )
                 )
+        # Apps above booking add theirs (the exercise program, ...).
+        for fn in hooks.get_hooks("patient_record_buttons"):
+            buttons.extend(fn(self.request, self.object))
         if self.request.user.has_perms(["booking.view_patient_record", "booking.delete_patient"]):
             # Erasure goes through the retention check, never through the plain delete view.
             buttons.append(

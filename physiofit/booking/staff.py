@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
+from wagtail import hooks
 
 from physiofit.core.models import AuditEvent, audit
 from physiofit.intake import selectors as intake_selectors
@@ -160,10 +161,15 @@ def appointment_detail(request, pk):
             obj=appointment,
             summary=f"screening and intake for {appointment.reference}",
         )
+    # Apps above booking add their own panels (the exercise program's adherence, ...).
+    panels = [
+        html for fn in hooks.get_hooks("appointment_panels") if (html := fn(request, appointment))
+    ]
     return TemplateResponse(
         request,
         "booking/staff/appointment.html",
         {
+            "panels": panels,
             "clinical": clinical,
             "appointment": appointment,
             "zone": context.zone,

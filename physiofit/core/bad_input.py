@@ -29,6 +29,10 @@ FRAGILE_THIRD_PARTY_VIEWS = {
     "wagtailsnippetchoosers_blog_author:create": "POST of junk fields: AttributeError",
     "wagtailsnippetchoosers_booking_service:create": "POST of junk fields: AttributeError",
     "wagtailsnippetchoosers_booking_practitioner:create": "POST of junk fields: AttributeError",
+    "wagtailsnippetchoosers_exercises_exercise:chosen": "non-numeric <str:pk>: ValueError",
+    "wagtailsnippetchoosers_exercises_programtemplate:chosen": "non-numeric <str:pk>: ValueError",
+    "wagtailsnippetchoosers_exercises_exercise:create": "POST of junk fields: AttributeError",
+    "wagtailsnippetchoosers_exercises_programtemplate:create": "POST of junk fields: AttributeError",
 }
 _FRAGILE_ERRORS = (ValueError, KeyError, AttributeError, TypeError)
 

@@ -2,6 +2,7 @@
 
 from django.utils.html import strip_tags
 from wagtail import blocks
+from wagtail.snippets.blocks import SnippetChooserBlock
 
 RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 
@@ -61,12 +62,26 @@ class CallToActionBlock(blocks.StructBlock):
         template = "blocks/call_to_action.html"
 
 
+class ExerciseListBlock(blocks.StructBlock):
+    """Exercises shown from the exercise library: edit an exercise once, every page follows.
+    (Named by its label, not imported: the library is an app above this one.)"""
+
+    heading = blocks.CharBlock(required=False, max_length=120, default="Exercises")
+    exercises = blocks.ListBlock(SnippetChooserBlock("exercises.Exercise"), min_num=1)
+
+    class Meta:
+        icon = "pick"
+        label = "Exercises from the library"
+        template = "blocks/exercise_list.html"
+
+
 class BaseStreamBlock(blocks.StreamBlock):
     heading = HeadingBlock()
     paragraph = blocks.RichTextBlock(features=RICH_TEXT_FEATURES, icon="pilcrow")
     list = ListSectionBlock()
     callout = CalloutBlock()
     call_to_action = CallToActionBlock()
+    exercises = ExerciseListBlock()
 
 
 def stream_text(stream) -> str:

@@ -443,24 +443,17 @@ MAIGNE_POST = {
                 "problem carries on."
             ),
         },
-        _section(
-            "Exercises",
-            [
-                (
-                    "Segmental cat-camel",
-                    "Move slowly, one segment at a time, through the T12 to L2 region.",
-                ),
-                (
-                    "Foam roller extensions",
-                    "Mobilise the thoracolumbar junction into extension over a "
-                    "foam roller to retrain how the spine moves.",
-                ),
-                (
-                    "Quadruped thoracic rotations",
-                    "Gain rotation in the mid-back so that T12 to L2 has less to make up for.",
-                ),
-            ],
-        ),
+        {
+            "type": "exercises",
+            "value": {
+                "heading": "Exercises",
+                "exercises": [
+                    "slug:segmental-cat-camel",
+                    "slug:foam-roller-thoracolumbar-extension",
+                    "slug:quadruped-t-spine-rotation",
+                ],
+            },
+        },
         {"type": "heading", "value": {"text": "2. Strengthen the deep core", "level": "h3"}},
         {
             "type": "paragraph",
@@ -470,23 +463,17 @@ MAIGNE_POST = {
                 "without letting the spine compensate."
             ),
         },
-        _section(
-            "Exercises",
-            [
-                (
-                    "Dead bug variations",
-                    "Keep the pelvis and ribs neutral so the low back does not take over.",
-                ),
-                (
-                    "Pallof press, half-kneeling or standing",
-                    "Resist rotation to build stability around the thoracolumbar junction.",
-                ),
-                (
-                    "Bird dog with a controlled reach",
-                    "Hold a neutral spine while the arms and legs move.",
-                ),
-            ],
-        ),
+        {
+            "type": "exercises",
+            "value": {
+                "heading": "Exercises",
+                "exercises": [
+                    "slug:dead-bug",
+                    "slug:pallof-press",
+                    "slug:bird-dog",
+                ],
+            },
+        },
         {
             "type": "heading",
             "value": {"text": "3. Restore pelvic position and hip function", "level": "h3"},
@@ -499,43 +486,38 @@ MAIGNE_POST = {
                 "which keeps the cycle of pain going."
             ),
         },
-        _section(
-            "Exercises",
-            [
-                (
-                    "90/90 hip lift with breathing",
-                    "Resets the position of the pelvis and reduces anterior pelvic tilt.",
-                ),
-                (
-                    "Side-lying clamshells and glute bridges",
-                    "Wake up the posterior chain without the low back compensating.",
-                ),
-                (
-                    "Copenhagen plank",
-                    "Strengthens the adductors, which can weaken when the T12 to L2 "
-                    "nerves are irritated.",
-                ),
-            ],
-        ),
+        {
+            "type": "exercises",
+            "value": {
+                "heading": "Exercises",
+                "exercises": [
+                    "slug:hip-lift-90-90",
+                    "slug:side-lying-clamshell",
+                    "slug:glute-bridge",
+                    "slug:copenhagen-plank",
+                ],
+            },
+        },
         {"type": "heading", "value": {"text": "4. Retrain posture and movement", "level": "h3"}},
         {
             "type": "paragraph",
             "value": _p("Unless the way you move changes, the pain tends to come back."),
         },
+        {
+            "type": "exercises",
+            "value": {
+                "heading": "Exercises",
+                "exercises": [
+                    "slug:neutral-rib-lockout-drill",
+                    "slug:hip-hinge-dowel-drill",
+                ],
+            },
+        },
         _section(
-            "Exercises",
+            "For cyclists",
             [
                 (
-                    "Neutral ribs during lifts",
-                    "Avoid over-extending the spine at lockout in deadlifts, snatches and presses.",
-                ),
-                (
-                    "Hip hinge drills",
-                    "Learn a hinge in which the thoracolumbar junction no longer has "
-                    "to compensate.",
-                ),
-                (
-                    "Bike fit for cyclists",
+                    "Bike fit",
                     "Set saddle height and riding posture to take stress off the junction.",
                 ),
             ],

@@ -107,7 +107,13 @@ def portal_overview(*, patient: Patient) -> dict:
         .select_related("service", "practitioner")
         .order_by("start")
     )
+    past = (
+        Appointment.objects.filter(patient=patient, start__lt=timezone.now())
+        .select_related("service", "practitioner")
+        .order_by("-start")[:20]
+    )
     return {
+        "past": past,
         "open": [q for q in questionnaires if q.is_open],
         "done": [q for q in questionnaires if not q.is_open],
         "upcoming": upcoming,

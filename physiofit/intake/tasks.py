@@ -18,7 +18,11 @@ from . import portal, schedules
 from .models import PortalEmailChange, Questionnaire
 
 
-def _email(template: str, subject: str, patient: Patient, **context) -> EmailMultiAlternatives:
+def portal_email(
+    template: str, subject: str, patient: Patient, **context
+) -> EmailMultiAlternatives:
+    """An email to the patient carrying a fresh one-time portal sign-in link; `template` is a
+    template path without its .txt / .html ending."""
     clinic = ClinicSettings.for_site(Site.objects.get(is_default_site=True))
     token = portal.portal_link_create(patient=patient)
     context = {
@@ -31,13 +35,11 @@ def _email(template: str, subject: str, patient: Patient, **context) -> EmailMul
     }
     message = EmailMultiAlternatives(
         subject=subject,
-        body=render_to_string(f"intake/email/{template}.txt", context),
+        body=render_to_string(f"{template}.txt", context),
         to=[patient.email],
         reply_to=[clinic.email],
     )
-    message.attach_alternative(
-        render_to_string(f"intake/email/{template}.html", context), "text/html"
-    )
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return message
 
 
@@ -55,8 +57,10 @@ def send_questionnaire_email(questionnaire_id: int) -> str:
         return "held"
     return deliver(
         questionnaire,
-        build=lambda: _email(
-            "questionnaire", "A short questionnaire from your clinic", questionnaire.patient
+        build=lambda: portal_email(
+            "intake/email/questionnaire",
+            "A short questionnaire from your clinic",
+            questionnaire.patient,
         ),
         retry=send_questionnaire_email,
     )
@@ -68,7 +72,7 @@ def send_portal_link(patient_id: int) -> str:
     patient = Patient.objects.get(pk=patient_id)
     if portal.portal_links_held_until(patient=patient):
         return "held"  # the email changed after the request: the new address is on hold
-    _email("portal_link", "Your sign-in link", patient).send()
+    portal_email("intake/email/portal_link", "Your sign-in link", patient).send()
     return "sent"
 
 

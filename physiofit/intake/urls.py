@@ -17,6 +17,7 @@ urlpatterns = [
     path("portal/sign-out/", views.portal_sign_out, name="portal_sign_out"),
     path("portal/record.pdf", record_views.portal_record, {"fmt": "pdf"}, name="portal_pdf"),
     path("portal/record.json", record_views.portal_record, {"fmt": "json"}, name="portal_json"),
+    path("portal/visits/<str:reference>/", views.portal_visit, name="portal_visit"),
     path(
         "portal/questionnaires/<int:pk>/",
         views.portal_questionnaire,

@@ -8,11 +8,13 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
+from wagtail import hooks
 
 from physiofit.booking import selectors as booking_selectors
-from physiofit.booking.models import Patient, Service
+from physiofit.booking.models import Appointment, Patient, Service
+from physiofit.booking.tokens import manage_link_create
 from physiofit.booking.views import _appointment_from_token, _expired
 from physiofit.core.models import clinic_today
 from physiofit.core.ratelimit import over_limit
@@ -250,11 +252,14 @@ def portal(request):
     follow_ups = Service.objects.filter(
         audience=Service.Audience.RETURNING, bookable_online=True
     ).order_by("name")
+    # Apps above intake add their sections (today's exercises, ...).
+    sections = [html for fn in hooks.get_hooks("portal_sections") if (html := fn(request, patient))]
     return render(
         request,
         "portal",
         {
             "patient": patient,
+            "sections": sections,
             "follow_ups": follow_ups,
             **selectors.portal_overview(patient=patient),
         },
@@ -309,6 +314,24 @@ def portal_sign_out(request):
     portal_link_revoke(link_id=request.session.get(SESSION_PORTAL_LINK))
     _end_portal_session(request, "signed_out")
     return HttpResponseRedirect(reverse("intake:portal"))
+
+
+@require_GET
+def portal_visit(request, reference):
+    """One of the signed-in patient's visits: a fresh manage link, straight to its page (the
+    portal session vouches for the patient; the link is made now, not kept anywhere)."""
+    patient = portal_patient(request)
+    if patient is None:
+        return HttpResponseRedirect(reverse("intake:portal"))
+    appointment = get_object_or_404(
+        Appointment,
+        reference=reference[:12],
+        patient=patient,
+        status=Appointment.Status.BOOKED,
+        start__gte=timezone.now(),
+    )
+    token = manage_link_create(appointment=appointment)
+    return HttpResponseRedirect(reverse("booking:manage", args=[token]))
 
 
 @require_http_methods(["GET", "POST"])

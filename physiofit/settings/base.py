@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "physiofit.blog",
     "physiofit.booking",
     "physiofit.intake",
+    "physiofit.exercises",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -208,7 +209,8 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 # Documents go through Wagtail's view, which applies a private collection's restrictions; their
 # files are never served from MEDIA_URL (see media_urlpatterns in physiofit/urls.py).
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
-WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx"]
+# mp4 and webm: exercise videos a clinic films itself.
+WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "mp4", "odt", "pdf", "pptx", "rtf", "txt", "webm", "xlsx"]
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 # No Gravatar: staff email hashes are not sent to a third party, and the admin works offline.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
@@ -228,6 +230,9 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
+        "media-src": ["'self'"],
+        # Exercise videos linked from YouTube or Vimeo, through their no-tracking players.
+        "frame-src": ["https://www.youtube-nocookie.com", "https://player.vimeo.com"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
         "base-uri": ["'self'"],

@@ -85,3 +85,12 @@ def page_of_type(context, model_label: str):
         f"page_of_type:{model_label}",
         lambda: apps.get_model(model_label).objects.live().public().first(),
     )
+
+
+@register.simple_tag
+def absolute_url(name: str) -> str:
+    """The full address of a named page, for emails (which have no request)."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse(name)

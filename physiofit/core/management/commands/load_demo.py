@@ -22,6 +22,7 @@ from physiofit.blog.models import Author, BlogIndexPage, BlogPage
 from physiofit.booking.models import Practitioner, Service, WorkingHours
 from physiofit.core import demo_content as demo
 from physiofit.core.models import ClinicSettings, OpeningHours
+from physiofit.exercises.demo import exercise_ids, load_demo_library, load_demo_program
 from physiofit.intake.demo import load_demo_patients
 from physiofit.website.models import (
     ConditionPage,
@@ -50,7 +51,19 @@ FRONT_DESK_PERMISSIONS = [
     ("booking", "view_notification"),
 ]
 # Therapists see what the front desk sees, plus screening, intake answers and measures.
-THERAPIST_PERMISSIONS = [*FRONT_DESK_PERMISSIONS, ("intake", "view_clinical_record")]
+THERAPIST_PERMISSIONS = [
+    *FRONT_DESK_PERMISSIONS,
+    ("intake", "view_clinical_record"),
+    ("exercises", "manage_program"),
+    # The exercise library and templates: therapists keep them up to date.
+    *[
+        ("exercises", f"{action}_{model}")
+        for model in ("exercise", "programtemplate")
+        for action in ("add", "change", "view")
+    ],
+    ("wagtailimages", "add_image"),
+    ("wagtailimages", "choose_image"),
+]
 
 
 class Command(BaseCommand):
@@ -58,6 +71,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with transaction.atomic():
+            for made in load_demo_library():
+                self.stdout.write(f"Exercise library: {made}")
             home = self._home()
             self._clinic_settings(home)
             condition = self._child(home, ConditionPage, demo.BACK_PAIN)
@@ -72,6 +87,8 @@ class Command(BaseCommand):
             self._booking()
         for made in load_demo_patients():
             self.stdout.write(f"Demo patient: {made}")
+        if made := load_demo_program():
+            self.stdout.write(f"Demo program: {made}")
         self._accounts()
 
     def _home(self) -> HomePage:
@@ -161,8 +178,11 @@ class Command(BaseCommand):
     def _blog_post(self, blog: BlogIndexPage, author: Author) -> BlogPage:
         data = dict(demo.MAIGNE_POST)
         tags = data.pop("tags")
+        data["body"] = _with_exercise_ids(data["body"])
         existing = BlogPage.objects.child_of(blog).filter(slug=data["slug"]).first()
         if existing is not None:
+            # An unedited demo post follows the demo text (its exercises now come from the library).
+            self._refresh_unedited(existing, data)
             return existing
         post = BlogPage(author=author, **data)
         post.tags.set(tags)
@@ -225,6 +245,17 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS("Demo staff accounts (sign in at /admin/):\n" + "\n".join(lines))
         )
+
+
+def _with_exercise_ids(body: list[dict]) -> list[dict]:
+    """Demo content names library exercises as "slug:…"; blocks store their ids."""
+    result = []
+    for block in body:
+        if block["type"] == "exercises":
+            slugs = [s.removeprefix("slug:") for s in block["value"]["exercises"]]
+            block = {**block, "value": {**block["value"], "exercises": exercise_ids(slugs)}}
+        result.append(block)
+    return result
 
 
 def _without_ids(value):
