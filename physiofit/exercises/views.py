@@ -186,7 +186,7 @@ def log_session(request, pk):
         }
     else:
         request.session[SESSION_RESULT] = {"tone": "success", "text": f"Saved: {name}. Well done."}
-    return HttpResponseRedirect(reverse("exercises:portal") + f"#exercise-{pk}")
+    return HttpResponseRedirect(reverse("exercises:portal") + "#result")
 
 
 @require_POST
