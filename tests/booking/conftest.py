@@ -1,4 +1,5 @@
 from datetime import datetime, time
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,6 +14,14 @@ NOW = datetime(2026, 11, 30, 6, 0, tzinfo=BEND)
 
 def bend(year, month, day, hour, minute=0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=BEND)
+
+
+@pytest.fixture
+def frozen_now():
+    """The clock read by code that takes no `now=` (views, tasks) stands still at NOW, so a
+    test's fixed dates stay in the future whatever day it runs."""
+    with mock.patch("django.utils.timezone.now", return_value=NOW):
+        yield NOW
 
 
 @pytest.fixture

@@ -223,11 +223,16 @@ def test_reminders_are_sent_once_and_never_for_cancelled(
     assert len([m for m in mail.outbox if m.subject.startswith("Reminder")]) == 1
     # A reschedule earns a reminder for the new time.
     with django_capture_on_commit_callbacks(execute=True):
-        services.appointment_reschedule(appointment=kept, start=bend(2026, 11, 30, 15), staff=True)
+        services.appointment_reschedule(
+            appointment=kept, start=bend(2026, 11, 30, 15), staff=True, now=NOW
+        )
         assert send_due_reminders(day_before + timedelta(hours=4)) == 1
 
 
-def test_waitlist_offer_race_one_time_two_patients(booking, django_capture_on_commit_callbacks):
+def test_waitlist_offer_race_one_time_two_patients(
+    booking, frozen_now, django_capture_on_commit_callbacks
+):
+    # Offering a freed time (a task) and taking it read the clock: it is frozen at NOW.
     from physiofit.booking.tokens import offer_from_token
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -12,6 +12,9 @@ from tests.staff import login_staff
 
 from .conftest import NOW, bend
 
+# The staff views and the services they call read the clock: it stands at NOW, before the visits.
+pytestmark = pytest.mark.usefixtures("frozen_now")
+
 
 @pytest.fixture
 def front_desk(django_user_model):

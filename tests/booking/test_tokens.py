@@ -18,6 +18,9 @@ from .conftest import NOW, bend
 
 MANAGE_LINK = re.compile(r"https?://[^/\s]+/appointments/([-\w]+)/")
 
+# The links' pages and the waitlist task read the clock: it stands at NOW, before the visits.
+pytestmark = pytest.mark.usefixtures("frozen_now")
+
 
 def staff(django_user_model, username, *perms):
     group = Group.objects.create(name=f"group-{username}")

@@ -4,6 +4,7 @@ import re
 import shlex
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.test import Client
@@ -121,7 +122,9 @@ def manage_link(site):
         patient=patient_details(),
         now=NOW,
     )
-    return tokens.manage_link_create(appointment=appointment)
+    # The link's pages read the clock: it stands at NOW, before the visit, whatever the date.
+    with mock.patch("django.utils.timezone.now", return_value=NOW):
+        yield tokens.manage_link_create(appointment=appointment)
 
 
 def test_400_404_and_403_on_a_manage_link_never_log_its_token(manage_link, client, caplog):

@@ -234,7 +234,7 @@ def test_a_questionnaire_email_held_by_an_email_change_stays_queued(
 
 
 def test_a_manage_link_resent_to_a_held_address_does_not_open_the_intake_answers(
-    appointment, client, front_desk, django_capture_on_commit_callbacks
+    appointment, client, front_desk, django_capture_on_commit_callbacks, frozen_now
 ):
     from physiofit.booking.tokens import manage_link_resend
 
