@@ -22,8 +22,9 @@ def test_patient_books_reschedules_and_cancels(live_server, page, demo_site, che
     check_page(page, "book-practitioner")
     page.get_by_role("link", name="First available").click()
     expect(page.get_by_text("America/Los_Angeles")).to_be_visible()
-    # Go a week ahead so the appointment is outside the 24-hour change cut-off.
-    page.get_by_role("link", name="Next week →").click()
+    # Two weeks ahead, so the appointment is outside the 24-hour change cut-off whatever the
+    # day: on a Sunday, next week's first slot is less than 24 hours away.
+    two_weeks_ahead(page)
     check_page(page, "book-week")
     page.locator("a.slot").first.click()
     check_page(page, "book-details")
@@ -47,7 +48,7 @@ def test_patient_books_reschedules_and_cancels(live_server, page, demo_site, che
 
     page.goto(manage_url)
     page.get_by_role("link", name="Reschedule").click()
-    page.get_by_role("link", name="Next week →").click()
+    two_weeks_ahead(page)
     check_page(page, "book-reschedule")
     page.locator("button.slot").nth(3).click()
     expect(page.get_by_role("status")).to_contain_text("moved to the new time")
@@ -61,6 +62,14 @@ def test_patient_books_reschedules_and_cancels(live_server, page, demo_site, che
     subjects = [m.subject for m in mail.outbox if m.to == ["sam@example.com"]]
     assert any(s.startswith("Your appointment has moved") for s in subjects)
     assert any("is cancelled" in s for s in subjects)
+
+
+def two_weeks_ahead(page) -> None:
+    """Follow "Next week" twice, each time waiting for the next week's page."""
+    for _ in range(2):
+        shown = page.locator(".week-title").inner_text()
+        page.get_by_role("link", name="Next week →").click()
+        expect(page.locator(".week-title")).not_to_have_text(shown)
 
 
 def answer_screening(page, **yes) -> None:

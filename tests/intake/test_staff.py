@@ -1,8 +1,10 @@
 """Staff side: clinical permission, audit, screening review, outcomes with MCID, sending."""
 
+from datetime import timedelta
+
 import pytest
 
-from physiofit.core.models import AuditEvent
+from physiofit.core.models import AuditEvent, clinic_today
 from physiofit.intake import services
 from physiofit.intake.models import Questionnaire, Screening
 from tests.booking.conftest import NOW
@@ -143,15 +145,17 @@ def test_staff_send_a_measure_and_bad_input_is_a_400(
     )
     assert bad.status_code == 400
     assert "Choose a day after today" in bad.content.decode()
+    # A schedule's last day must be after today: the real one, which the views read.
+    last_day = (clinic_today() + timedelta(days=90)).isoformat()
     neither = client.post(
         f"/admin/clinical/patient/{patient.pk}/schedule/",
-        {"instrument": "nprs", "last_day": "2027-03-01"},
+        {"instrument": "nprs", "last_day": last_day},
     )
     assert neither.status_code == 400
     assert "one of the two" in neither.content.decode()
     by_visits = client.post(
         f"/admin/clinical/patient/{patient.pk}/schedule/",
-        {"instrument": "nprs", "every_visits": "4", "last_day": "2027-03-01"},
+        {"instrument": "nprs", "every_visits": "4", "last_day": last_day},
     )
     assert by_visits.status_code == 302
     assert (
