@@ -93,7 +93,7 @@ def context(program, version) -> dict:
     }
 
 
-def render_pdf(program, *, request=None, version=None) -> bytes:
+def render_pdf(program, *, version=None) -> bytes:
     from weasyprint import HTML
 
     version = version or selectors.current_version(program)

@@ -2,7 +2,7 @@
 whole program, the next phase, reminders, and the printable handout. Phone first; no script
 needed. Every page needs a portal session and shows only the signed-in patient's program."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.http import HttpResponse, HttpResponseRedirect
@@ -65,8 +65,6 @@ class SessionLogForm(forms.Form):
             del self.fields["settled_by_morning"]
 
     def clean_performed_on(self):
-        from datetime import date
-
         return date.fromisoformat(self.cleaned_data["performed_on"])
 
 
@@ -230,7 +228,7 @@ def handout_pdf(request):
         summary="handout downloaded by the patient",
         actor_name="patient (portal)",
     )
-    return pdf_response(handout.render_pdf(program, request=request), "exercise-program.pdf")
+    return pdf_response(handout.render_pdf(program), "exercise-program.pdf")
 
 
 def pdf_response(data: bytes, filename: str) -> HttpResponse:
