@@ -6,3 +6,16 @@ class ExercisesConfig(AppConfig):
     label = "exercises"
     verbose_name = "Home exercises"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from physiofit.intake.signals import portal_links_released
+
+        portal_links_released.connect(
+            _program_emails_release, dispatch_uid="exercises.program_emails_release"
+        )
+
+
+def _program_emails_release(sender, patient, **kwargs) -> None:
+    from .tasks import program_emails_release
+
+    program_emails_release(patient=patient)

@@ -2,7 +2,7 @@
 made inside the task, and the reminder sweep. No exercise, condition or pain is named in them."""
 
 from django.utils import timezone
-from django_tasks import default_task_backend, task
+from django_tasks import task
 
 from physiofit.core.delivery import StatusFields, deliver
 from physiofit.intake import portal
@@ -22,10 +22,14 @@ def send_program_email(email_id: int) -> str:
     """Send one program email; failures are recorded and retried with back-off."""
     row = ProgramEmail.objects.select_related("program__patient").get(pk=email_id)
     patient = row.program.patient
-    if until := portal.portal_links_held_until(patient=patient):
-        # No sign-in link while the record's new address is unconfirmed (intake.portal).
-        if row.kind != ProgramEmail.Kind.REMINDER and default_task_backend.supports_defer:
-            send_program_email.using(run_after=until).enqueue(email_id)
+    if portal.portal_links_held(patient=patient):
+        # No sign-in link while the record's new address awaits a clinician's approval
+        # (intake.portal): the email stays queued and approval sends it, unless it is a
+        # reminder for a day that will have passed.
+        if row.kind == ProgramEmail.Kind.REMINDER:
+            ProgramEmail.objects.filter(pk=row.pk).update(
+                email_status="skipped", email_error="held: email address awaiting approval"
+            )
         return "held"
     return deliver(
         row,
@@ -35,6 +39,18 @@ def send_program_email(email_id: int) -> str:
         retry=send_program_email,
         fields=StatusFields(sent_at="sent_at"),
     )
+
+
+def program_emails_release(*, patient) -> int:
+    """Queue the program emails held while the patient's new address awaited approval."""
+    held = list(
+        ProgramEmail.objects.filter(program__patient=patient, email_status="queued")
+        .exclude(kind=ProgramEmail.Kind.REMINDER)
+        .values_list("pk", flat=True)
+    )
+    for email_id in held:
+        send_program_email.enqueue(email_id)
+    return len(held)
 
 
 @task()

@@ -203,21 +203,29 @@ class PortalLink(models.Model):
 
 class PortalEmailChange(models.Model):
     """Staff changed a patient's email address: the notice to the old address (sent with a
-    status, retried), and how long the portal sends no sign-in link to the new one."""
+    status, retried) and, when the change was made by someone who may not read the clinical
+    record, the clinician's approval the portal waits for before it sends a sign-in link."""
 
     wagtail_reference_index_ignore = True
 
     patient = models.ForeignKey(
         Patient, on_delete=models.CASCADE, related_name="portal_email_changes"
     )
-    # Kept only to tell the previous owner of the record's address; the new one is on the record.
+    # Kept only to tell the previous owner of the record's address.
     old_email = models.EmailField(max_length=254)
+    # What the address became, so the approving clinician sees what they vouch for.
+    new_email = models.EmailField(max_length=254, blank=True)
     changed_at = models.DateTimeField()
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # No sign-in link goes out before then (null: no hold; see portal.portal_email_changed).
-    links_held_until = models.DateTimeField(null=True, blank=True)
+    # No sign-in link goes out while a change needs approval and has none (see
+    # portal.portal_email_changed).
+    needs_approval = models.BooleanField(default=False)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     email_status = models.CharField(max_length=10, default="queued")
     email_attempts = models.PositiveSmallIntegerField(default=0)
     email_error = models.CharField(max_length=300, blank=True)
@@ -228,3 +236,7 @@ class PortalEmailChange(models.Model):
 
     def __str__(self) -> str:
         return f"Email address changed {self.changed_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.needs_approval and self.approved_at is None

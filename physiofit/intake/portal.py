@@ -9,9 +9,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from physiofit.booking.models import Patient
@@ -35,20 +33,20 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def portal_links_held_until(*, patient: Patient, now: datetime | None = None) -> datetime | None:
-    """Until when no sign-in link may go to the patient (after an email change), or None."""
-    now = now or timezone.now()
-    return PortalEmailChange.objects.filter(patient=patient, links_held_until__gt=now).aggregate(
-        until=Max("links_held_until")
-    )["until"]
+def portal_links_held(*, patient: Patient) -> PortalEmailChange | None:
+    """The email change a clinician has yet to approve, while no sign-in link may go to the
+    patient; None when links may go."""
+    return PortalEmailChange.objects.filter(
+        patient=patient, needs_approval=True, approved_at__isnull=True
+    ).first()
 
 
 def portal_link_create(*, patient: Patient, now: datetime | None = None) -> str:
     """A new one-time sign-in token for the patient's portal; only its hash is stored.
-    Raises IntakeError("links_held") while links are held after an email change."""
+    Raises IntakeError("links_held") while an email change awaits a clinician's approval."""
     now = now or timezone.now()
-    if until := portal_links_held_until(patient=patient, now=now):
-        raise IntakeError("links_held", until=f"{until:%Y-%m-%d %H:%M} UTC")
+    if portal_links_held(patient=patient):
+        raise IntakeError("links_held")
     token = secrets.token_urlsafe(32)
     PortalLink.objects.create(
         patient=patient, token_hash=_hash(token), expires_at=now + PORTAL_LINK_LIFETIME
@@ -102,13 +100,18 @@ def portal_link_revoke(*, link_id, now: datetime | None = None) -> None:
 
 def portal_link_request(*, email: str, now: datetime | None = None) -> int:
     """Queue a sign-in email to each patient record with this address: none if unknown, none
-    while the record's links are held after an email change. The caller answers the same."""
+    while the record's new address awaits a clinician's approval. The caller answers the same."""
     from .tasks import send_portal_link
 
     now = now or timezone.now()
     patients = list(
         Patient.objects.filter(email=email.strip().lower())
-        .exclude(portal_email_changes__links_held_until__gt=now)
+        .exclude(
+            # One subquery, so both conditions hold for the same change.
+            pk__in=PortalEmailChange.objects.filter(
+                needs_approval=True, approved_at__isnull=True
+            ).values("patient_id")
+        )
         .values_list("pk", flat=True)
         .distinct()
     )
@@ -124,36 +127,73 @@ def portal_email_changed(
 
     Every portal session and unused sign-in link of the patient ends now, and the old address
     is told (no health data). When the change was made by someone without the clinical
-    permission, no sign-in link is sent for PORTAL_EMAIL_CHANGE_HOLD_HOURS: otherwise anyone at
-    the front desk could point a record at their own address and read it in the portal. A
-    change by clinical staff holds nothing and lifts an earlier hold: they may read the record
+    permission, no sign-in link goes to the new address until a clinician approves it
+    (`portal_email_change_approve`): otherwise anyone at the front desk could point a record at
+    their own address and read it in the portal. A fixed hold would only delay that. A change
+    by clinical staff needs no approval and approves earlier ones: they may read the record
     anyway, and they vouch for the address."""
     from .tasks import send_email_change_notice
 
     now = now or timezone.now()
     PortalLink.objects.filter(patient=patient, revoked_at__isnull=True).update(revoked_at=now)
     clinical = user is not None and user.has_perm(CLINICAL_PERMISSION)
-    if clinical:
-        PortalEmailChange.objects.filter(patient=patient, links_held_until__gt=now).update(
-            links_held_until=now
-        )
-    held_until = (
-        None if clinical else now + timedelta(hours=settings.PORTAL_EMAIL_CHANGE_HOLD_HOURS)
-    )
+    staff_user = user if getattr(user, "pk", None) else None
     change = PortalEmailChange.objects.create(
         patient=patient,
         old_email=old_email,
+        new_email=new_email,
         changed_at=now,
-        changed_by=user if getattr(user, "pk", None) else None,
-        links_held_until=held_until,
+        changed_by=staff_user,
+        needs_approval=not clinical,
     )
+    if clinical:
+        _approve_pending(patient=patient, user=staff_user, now=now)
     if old_email and old_email.strip().lower() != new_email.strip().lower():
         enqueue_with_transaction(send_email_change_notice, change.pk)
     audit(
         user=user,
         action=AuditEvent.Action.CHANGE,
         obj=patient,
-        summary="email changed: portal sessions and sign-in links ended"
-        + (f"; no sign-in link before {held_until:%Y-%m-%d %H:%M} UTC" if held_until else ""),
+        summary=f"email changed from {old_email or '(none)'} to {new_email or '(none)'}: "
+        "portal sessions and sign-in links ended"
+        + ("" if clinical else "; no sign-in link until a clinician approves the new address"),
     )
     return change
+
+
+def _approve_pending(*, patient: Patient, user, now: datetime) -> int:
+    """Mark the patient's pending email changes approved; when that releases the portal, queue
+    what waited for it (questionnaire and program emails)."""
+    from .signals import portal_links_released
+
+    approved = PortalEmailChange.objects.filter(
+        patient=patient, needs_approval=True, approved_at__isnull=True
+    ).update(approved_at=now, approved_by=user)
+    if approved:
+        transaction.on_commit(
+            lambda: portal_links_released.send(sender=PortalEmailChange, patient=patient)
+        )
+    return approved
+
+
+def portal_email_change_approve(
+    *, patient: Patient, user, now: datetime | None = None
+) -> int:
+    """A clinician confirms the patient's current email address is theirs (asked in person or
+    by phone): sign-in links go to it again. Returns how many pending changes were approved;
+    raises IntakeError when the user may not approve or nothing waits."""
+    if not user.has_perm(CLINICAL_PERMISSION):
+        raise IntakeError("approve_forbidden")
+    now = now or timezone.now()
+    with transaction.atomic():
+        Patient.objects.select_for_update().filter(pk=patient.pk).first()
+        approved = _approve_pending(patient=patient, user=user, now=now)
+        if not approved:
+            raise IntakeError("nothing_to_approve")
+        audit(
+            user=user,
+            action=AuditEvent.Action.CHANGE,
+            obj=patient,
+            summary=f"approved the email address {patient.email or '(none)'} for portal links",
+        )
+    return approved

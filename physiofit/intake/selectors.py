@@ -9,7 +9,7 @@ from django.utils import timezone
 from physiofit.booking.models import Appointment, Patient
 
 from . import instruments, scoring
-from .models import Questionnaire, Screening
+from .models import PortalEmailChange, Questionnaire, Screening
 
 # The intake questionnaire carries a pain rating and a PSFS; they count as those measures.
 FROM_INTAKE = {
@@ -197,3 +197,14 @@ def screening_pending(*, appointment: Appointment) -> bool:
     return Screening.objects.filter(
         appointment=appointment, review=Screening.Review.PENDING
     ).exists()
+
+
+def email_changes_pending(*, patient: Patient | None = None) -> list[PortalEmailChange]:
+    """Email changes by non-clinical staff that wait for a clinician's approval, oldest first;
+    of one patient, or of all."""
+    rows = (
+        PortalEmailChange.objects.filter(needs_approval=True, approved_at__isnull=True)
+        .select_related("patient", "changed_by")
+        .order_by("changed_at")
+    )
+    return list(rows.filter(patient=patient) if patient else rows)

@@ -36,7 +36,12 @@ class IntakeError(Exception):
         "link_invalid": "This sign-in link is not valid. Please ask for a new one.",
         "link_used": "This sign-in link has already been used. Please ask for a new one.",
         "link_expired": "This sign-in link has expired. Please ask for a new one.",
-        "links_held": "No sign-in link is sent for this patient until {until}.",
+        "links_held": (
+            "No sign-in link is sent for this patient until a clinician approves the email "
+            "address staff changed."
+        ),
+        "approve_forbidden": "Only clinical staff can approve a patient's new email address.",
+        "nothing_to_approve": "No email change is waiting for approval on this record.",
         "invalid_wording": "The wording file does not fit the {name}: {detail}",
     }
 

@@ -17,7 +17,7 @@ from physiofit.booking.models import Patient
 from physiofit.core.models import AuditEvent, audit, clinic_today
 from physiofit.core.text import validate_single_line
 
-from . import instruments, schedules, selectors, services, triage
+from . import instruments, portal, schedules, selectors, services, triage
 from .models import TIER_CHOICES, MeasureSchedule, Questionnaire, Screening
 
 PERMISSION = "intake.view_clinical_record"
@@ -235,4 +235,35 @@ def screenings(request):
     ]
     return TemplateResponse(
         request, "intake/staff/screenings.html", {**context, "flags": flags, "rules": rules}
+    )
+
+
+@clinical_only
+def email_change_approve(request, pk):
+    """GET: the record's email changes that wait for a clinician, with who made them and when.
+    POST: approve the current address, so sign-in links and held emails go to it again."""
+    patient = get_object_or_404(Patient, pk=pk)
+    if request.method == "POST":
+        try:
+            portal.portal_email_change_approve(patient=patient, user=request.user)
+        except services.IntakeError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, f"Approved {patient.email}: sign-in links and held emails go to it now."
+            )
+        return redirect("patients:inspect", patient.pk)
+    audit(
+        user=request.user,
+        action=AuditEvent.Action.VIEW,
+        obj=patient,
+        summary="email changes awaiting approval",
+    )
+    return TemplateResponse(
+        request,
+        "intake/staff/email_change.html",
+        {
+            "patient": patient,
+            "pending": selectors.email_changes_pending(patient=patient),
+        },
     )

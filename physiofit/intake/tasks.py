@@ -7,7 +7,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django_tasks import default_task_backend, task
+from django_tasks import task
 from wagtail.models import Site
 
 from physiofit.booking.models import Patient
@@ -49,11 +49,9 @@ def send_questionnaire_email(questionnaire_id: int) -> str:
     questionnaire = Questionnaire.objects.select_related("patient").get(pk=questionnaire_id)
     if not questionnaire.is_open:
         return "skipped"
-    if until := portal.portal_links_held_until(patient=questionnaire.patient):
-        # No sign-in link while the record's new address is unconfirmed: sent when the hold
-        # ends (without deferred tasks, it stays queued for staff to see and send again).
-        if default_task_backend.supports_defer:
-            send_questionnaire_email.using(run_after=until).enqueue(questionnaire_id)
+    if portal.portal_links_held(patient=questionnaire.patient):
+        # No sign-in link while the record's new address awaits a clinician's approval: it
+        # stays queued, and approval sends it (questionnaires_release).
         return "held"
     return deliver(
         questionnaire,
@@ -70,8 +68,8 @@ def send_questionnaire_email(questionnaire_id: int) -> str:
 def send_portal_link(patient_id: int) -> str:
     """Email a patient who asked for one a fresh sign-in link to their portal."""
     patient = Patient.objects.get(pk=patient_id)
-    if portal.portal_links_held_until(patient=patient):
-        return "held"  # the email changed after the request: the new address is on hold
+    if portal.portal_links_held(patient=patient):
+        return "held"  # the email changed after the request: the new address awaits approval
     portal_email("intake/email/portal_link", "Your sign-in link", patient).send()
     return "sent"
 
@@ -102,6 +100,20 @@ def send_email_change_notice(change_id: int) -> str:
         retry=send_email_change_notice,
         fields=StatusFields(sent_at="sent_at"),
     )
+
+
+def questionnaires_release(*, patient: Patient) -> int:
+    """Queue the questionnaire emails held while the patient's new address awaited approval."""
+    held = list(
+        Questionnaire.objects.filter(
+            patient=patient,
+            email_status=Questionnaire.Email.QUEUED,
+            status__in=[Questionnaire.Status.SENT, Questionnaire.Status.DRAFT],
+        ).values_list("pk", flat=True)
+    )
+    for questionnaire_id in held:
+        send_questionnaire_email.enqueue(questionnaire_id)
+    return len(held)
 
 
 @task()

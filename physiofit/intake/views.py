@@ -28,7 +28,7 @@ from .portal import (
     portal_link_request,
     portal_link_revoke,
     portal_link_use,
-    portal_links_held_until,
+    portal_links_held,
     portal_session_patient,
 )
 
@@ -140,14 +140,14 @@ def intake(request, token):
     appointment = _appointment_from_token(token)
     if expired := _expired(request, appointment):
         return expired
-    if portal_links_held_until(patient=appointment.patient):
-        # The answers are clinical: while a new address typed in by non-clinical staff is on
-        # hold, a manage link resent to it must not open them either.
+    if portal_links_held(patient=appointment.patient):
+        # The answers are clinical: while a new address typed in by non-clinical staff awaits
+        # a clinician's approval, a manage link resent to it must not open them either.
         return message(
             request,
             "Please call the clinic",
-            "The pre-visit questions are paused for a few days after a change to your contact "
-            "details. Please call us, and we will go through them with you.",
+            "The pre-visit questions are paused until the clinic confirms a change to your "
+            "contact details. Please call us, and we will go through them with you.",
             403,
         )
     questionnaire = services.intake_for(appointment)

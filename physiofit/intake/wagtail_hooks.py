@@ -2,6 +2,7 @@ from django.contrib.auth.models import Permission
 from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.ui.components import Component
+from wagtail.admin.widgets.button import HeaderButton
 
 from physiofit.core.permissions import PermissionMenuItem
 
@@ -43,6 +44,7 @@ def register_intake_urls():
             "patient/<int:pk>/record.json", record_views.staff_record, {"fmt": "json"}, name="json"
         ),
         path("patient/<int:pk>/erase/", record_views.erase_on_request, name="erase"),
+        path("patient/<int:pk>/email/", staff.email_change_approve, name="email_approve"),
     ]
     return [path("clinical/", include((urls, "intake_staff")))]
 
@@ -70,3 +72,41 @@ def add_screening_alerts(request, panels):
     pending = selectors.screening_alerts(since=timezone.now())["pending"]
     if pending:
         panels.append(ScreeningAlertsPanel(pending))
+
+
+@hooks.register("patient_record_buttons")
+def email_approval_button(request, patient):
+    """On the patient's record, for clinical staff: an email change that waits for them."""
+    if not request.user.has_perm(staff.PERMISSION):
+        return []
+    if not selectors.email_changes_pending(patient=patient):
+        return []
+    return [
+        HeaderButton(
+            "Approve new email",
+            url=reverse("intake_staff:email_approve", args=[patient.pk]),
+            icon_name="mail",
+        )
+    ]
+
+
+class EmailApprovalsPanel(Component):
+    """On the admin dashboard, for clinical staff: email changes waiting for their approval."""
+
+    name = "email_approvals"
+    order = 55
+    template_name = "intake/staff/email_approvals_panel.html"
+
+    def __init__(self, pending: list):
+        self.pending = pending
+
+    def get_context_data(self, parent_context):
+        return {"pending": self.pending, "clinic": parent_context.get("clinic")}
+
+
+@hooks.register("construct_homepage_panels")
+def add_email_approvals(request, panels):
+    if not request.user.has_perm(staff.PERMISSION):
+        return
+    if pending := selectors.email_changes_pending():
+        panels.append(EmailApprovalsPanel(pending))

@@ -142,9 +142,6 @@ TWO_FACTOR_RATE_LIMIT = 10
 # all; the patient then asks for a new sign-in link (physiofit/intake/views.py).
 PORTAL_IDLE_TIMEOUT_MINUTES = env_count("PORTAL_IDLE_TIMEOUT_MINUTES", 15)
 PORTAL_SESSION_MAX_HOURS = env_count("PORTAL_SESSION_MAX_HOURS", 2)
-# After staff without the clinical permission change a patient's email address, no portal
-# sign-in link is sent for this long (physiofit/intake/portal.py).
-PORTAL_EMAIL_CHANGE_HOLD_HOURS = env_count("PORTAL_EMAIL_CHANGE_HOLD_HOURS", 72)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

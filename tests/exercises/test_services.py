@@ -216,3 +216,33 @@ def test_adherence_spans_the_versions(patient, template, today, library):
     assert result.overall.expected == 3
     assert result.overall.done == 2
     assert result.overall.percent == 67
+
+
+def test_program_emails_wait_for_an_approved_address(
+    patient, template, today, library, front_desk, therapist, django_capture_on_commit_callbacks
+):
+    """While an address typed in by the front desk awaits a clinician, the program email stays
+    queued and the day's reminder is dropped; approval sends what waited, to the new address."""
+    from physiofit.intake import portal
+
+    with django_capture_on_commit_callbacks(execute=True):
+        portal.portal_email_changed(
+            patient=patient, old_email=patient.email, new_email="new@example.com", user=front_desk
+        )
+        patient.email = "new@example.com"
+        patient.save()
+    mail.outbox.clear()
+    evening = datetime.combine(today, time(18, 5), tzinfo=clinic_zone())
+    with django_capture_on_commit_callbacks(execute=True):
+        assign(patient, template, today)
+        reminders.reminders_due_send(now=evening)
+    assert not mail.outbox
+    assert dict(ProgramEmail.objects.values_list("kind", "email_status")) == {
+        "assigned": "queued",
+        "reminder": "skipped",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        portal.portal_email_change_approve(patient=patient, user=therapist)
+    [assigned] = mail.outbox
+    assert assigned.to == ["new@example.com"]
+    assert ProgramEmail.objects.get(kind="assigned").email_status == "sent"

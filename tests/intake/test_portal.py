@@ -116,16 +116,12 @@ def test_the_timeouts_are_read_from_the_environment():
             "shell",
             "-c",
             "from django.conf import settings as s; print(s.PORTAL_IDLE_TIMEOUT_MINUTES, "
-            "s.PORTAL_SESSION_MAX_HOURS, s.PORTAL_EMAIL_CHANGE_HOLD_HOURS)",
+            "s.PORTAL_SESSION_MAX_HOURS)",
         ],
-        manage_env(
-            PORTAL_IDLE_TIMEOUT_MINUTES="7",
-            PORTAL_SESSION_MAX_HOURS="3",
-            PORTAL_EMAIL_CHANGE_HOLD_HOURS="24",
-        ),
+        manage_env(PORTAL_IDLE_TIMEOUT_MINUTES="7", PORTAL_SESSION_MAX_HOURS="3"),
         timeout=120,
     )
-    assert result.stdout.splitlines()[-1].split() == ["7", "3", "24"], result.stderr
+    assert result.stdout.splitlines()[-1].split() == ["7", "3"], result.stderr
 
 
 def test_an_expired_session_autosave_sends_the_whole_page_to_sign_in(appointment, client):
@@ -189,16 +185,20 @@ def test_front_desk_pointing_a_record_at_their_own_address_gets_no_usable_link(
     assert asked.content == unknown.content
     assert not mail.outbox
     assert not PortalLink.objects.filter(revoked_at__isnull=True).exists()
-    with pytest.raises(services.IntakeError, match="No sign-in link"):
-        portal.portal_link_create(patient=patient, now=NOW + timedelta(hours=71))
-    assert AuditEvent.objects.filter(
-        actor=front_desk, patient_id=patient.pk, summary__contains="no sign-in link before"
-    ).exists()
-    # After the hold, the record's address gets links again.
-    with at(NOW + timedelta(hours=73)), django_capture_on_commit_callbacks(execute=True):
+    # Waiting does not help: no time limit lifts it, only a clinician's approval.
+    with pytest.raises(services.IntakeError, match="until a clinician approves"):
+        portal.portal_link_create(patient=patient, now=NOW + timedelta(days=30))
+    with at(NOW + timedelta(days=30)), django_capture_on_commit_callbacks(execute=True):
         attacker.post("/portal/", {"email": "desk@example.com"})
-    [link] = mail.outbox
-    assert SIGN_IN.search(link.body)
+    assert not mail.outbox
+    assert AuditEvent.objects.filter(
+        actor=front_desk,
+        patient_id=patient.pk,
+        summary__contains="from sam@example.com to desk@example.com",
+    ).filter(summary__contains="until a clinician approves").exists()
+    # The front desk cannot approve their own change.
+    with pytest.raises(services.IntakeError, match="Only clinical staff"):
+        portal.portal_email_change_approve(patient=patient, user=front_desk)
 
 
 def test_a_change_by_clinical_staff_holds_no_link_and_lifts_a_hold(
@@ -209,7 +209,8 @@ def test_a_change_by_clinical_staff_holds_no_link_and_lifts_a_hold(
         change_email(patient, front_desk, new_email="desk@example.com")
     with at(NOW + timedelta(minutes=5)), django_capture_on_commit_callbacks(execute=True):
         change_email(patient, therapist, new_email="sam.new@example.com")
-    assert portal.portal_links_held_until(patient=patient, now=NOW + timedelta(minutes=6)) is None
+    assert portal.portal_links_held(patient=patient) is None
+    assert PortalEmailChange.objects.filter(approved_by=therapist).count() == 1
     mail.outbox.clear()
     with at(NOW + timedelta(minutes=6)), django_capture_on_commit_callbacks(execute=True):
         Client().post("/portal/", {"email": "sam.new@example.com"})
@@ -231,6 +232,56 @@ def test_a_questionnaire_email_held_by_an_email_change_stays_queued(
     assert not mail.outbox
     questionnaire.refresh_from_db()
     assert questionnaire.email_status == Questionnaire.Email.QUEUED
+
+
+def test_a_clinician_approves_the_new_address_and_the_held_emails_go(
+    appointment, front_desk, therapist, django_capture_on_commit_callbacks
+):
+    patient = appointment.patient
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(patient, front_desk, new_email="sam.new@example.com")
+        questionnaire = services.questionnaire_send(patient=patient, instrument="nprs")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert portal.portal_email_change_approve(patient=patient, user=therapist) == 1
+    [held] = mail.outbox
+    assert held.to == ["sam.new@example.com"]
+    assert SIGN_IN.search(held.body)
+    questionnaire.refresh_from_db()
+    assert questionnaire.email_status == Questionnaire.Email.SENT
+    assert portal.portal_links_held(patient=patient) is None
+    assert AuditEvent.objects.filter(
+        actor=therapist, patient_id=patient.pk, summary__contains="approved the email address"
+    ).exists()
+    with pytest.raises(services.IntakeError, match="No email change is waiting"):
+        portal.portal_email_change_approve(patient=patient, user=therapist)
+
+
+def test_the_approval_page_is_for_clinical_staff_and_says_what_changed(
+    appointment, client, front_desk, therapist, django_capture_on_commit_callbacks
+):
+    from tests.staff import login_staff
+
+    patient = appointment.patient
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(patient, front_desk, new_email="sam.new@example.com")
+    url = f"/admin/clinical/patient/{patient.pk}/email/"
+    login_staff(client, front_desk)
+    assert client.get(url).status_code in (302, 403)
+    assert client.post(url).status_code in (302, 403)
+    assert portal.portal_links_held(patient=patient)
+    record = client.get(f"/admin/patients/inspect/{patient.pk}/").content.decode()
+    assert "Approve new email" not in record
+    login_staff(client, therapist)
+    assert "Approve new email" in client.get(f"/admin/patients/inspect/{patient.pk}/").content.decode()
+    assert "Email address to approve: 1" in client.get("/admin/").content.decode()
+    page = client.get(url).content.decode()
+    assert "sam@example.com" in page and "sam.new@example.com" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, follow=True)
+    assert "Approved sam.new@example.com" in response.content.decode()
+    assert portal.portal_links_held(patient=patient) is None
+    assert "Email address to approve" not in client.get("/admin/").content.decode()
 
 
 def test_a_manage_link_resent_to_a_held_address_does_not_open_the_intake_answers(
