@@ -1,6 +1,8 @@
 """Patients in the admin: every look and change audited, an email change announced to the
 apps that reach patients by email, and no delete of a record the clinic must keep."""
 
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from wagtail import hooks
@@ -71,7 +73,22 @@ class PatientEditView(AuditedEditView):
 
 
 class PatientDeleteView(AuditedDeleteView):
+    """A patient record is never removed by the plain delete when an app above booking offers
+    a checked way (intake's "Erase on request", which keeps records within the retention
+    period): the delete view sends staff there instead of cascading into questionnaires."""
+
     refusal_reason = "patient records are kept for the retention period"
+
+    def refusal(self):
+        for fn in hooks.get_hooks("patient_erase_url"):
+            if url := fn(self.request, self.object):
+                messages.info(
+                    self.request,
+                    "Patient records are removed through Erase on request, which checks the "
+                    "retention period first.",
+                )
+                return redirect(url)
+        return super().refusal()
 
 
 class PatientViewSet(AuditedViewSetMixin, ModelViewSet):

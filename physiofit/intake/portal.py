@@ -176,9 +176,7 @@ def _approve_pending(*, patient: Patient, user, now: datetime) -> int:
     return approved
 
 
-def portal_email_change_approve(
-    *, patient: Patient, user, now: datetime | None = None
-) -> int:
+def portal_email_change_approve(*, patient: Patient, user, now: datetime | None = None) -> int:
     """A clinician confirms the patient's current email address is theirs (asked in person or
     by phone): sign-in links go to it again. Returns how many pending changes were approved;
     raises IntakeError when the user may not approve or nothing waits."""

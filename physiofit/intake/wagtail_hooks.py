@@ -110,3 +110,9 @@ def add_email_approvals(request, panels):
         return
     if pending := selectors.email_changes_pending():
         panels.append(EmailApprovalsPanel(pending))
+
+
+@hooks.register("patient_erase_url")
+def patient_erase_url(request, patient):
+    """Booking's plain delete of a patient comes here: erasure checks retention first."""
+    return reverse("intake_staff:erase", args=[patient.pk])

@@ -2,6 +2,7 @@ from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
+from physiofit.core.audited_views import AuditedViewSetMixin
 from physiofit.core.permissions import DeniedActionsPolicy
 
 from .models import ContactMessage
@@ -12,7 +13,10 @@ register_permission_policy(
 )
 
 
-class ContactMessageViewSet(ModelViewSet):
+class ContactMessageViewSet(AuditedViewSetMixin, ModelViewSet):
+    """Messages are personal data (and people write symptoms in them despite the form's
+    warning): every list, search, read, change and delete is audited like a patient record."""
+
     model = ContactMessage
     icon = "mail"
     menu_label = "Contact messages"

@@ -71,3 +71,17 @@ def test_contact_messages_are_listed_for_staff_but_cannot_be_invented(site, clie
     assert listing.status_code == 200
     assert "sam@example.com" in listing.content.decode()
     assert client.get("/admin/contact_messages/new/").status_code in {302, 403}
+
+
+def test_reading_and_searching_contact_messages_is_audited(site, client, admin_user):
+    from physiofit.core.models import AuditEvent
+    from physiofit.website.models import ContactMessage
+
+    client.post("/contact/", {"name": "Sam", "email": "sam@example.com", "message": "Hi"})
+    message = ContactMessage.objects.get()
+    login_staff(client, admin_user)
+    client.get("/admin/contact_messages/?q=sam")
+    assert client.get(f"/admin/contact_messages/inspect/{message.pk}/").status_code == 200
+    rows = AuditEvent.objects.filter(object_type="website.contactmessage")
+    assert set(rows.values_list("action", flat=True)) >= {"search", "view"}
+    assert rows.filter(action="search", summary__contains='"sam"').exists()

@@ -306,7 +306,8 @@ def test_resolving_a_flag_lets_the_patient_log_again(client, therapist, program,
     )
     login_staff(client, therapist)
     client.post(
-        f"/admin/exercise-programs/flags/{flag.pk}/resolve/", {"resolution": "Called;\r\nfewer reps"}
+        f"/admin/exercise-programs/flags/{flag.pk}/resolve/",
+        {"resolution": "Called;\r\nfewer reps"},
     )
     flag.refresh_from_db()
     assert flag.resolved_at is not None

@@ -191,11 +191,15 @@ def test_front_desk_pointing_a_record_at_their_own_address_gets_no_usable_link(
     with at(NOW + timedelta(days=30)), django_capture_on_commit_callbacks(execute=True):
         attacker.post("/portal/", {"email": "desk@example.com"})
     assert not mail.outbox
-    assert AuditEvent.objects.filter(
-        actor=front_desk,
-        patient_id=patient.pk,
-        summary__contains="from sam@example.com to desk@example.com",
-    ).filter(summary__contains="until a clinician approves").exists()
+    assert (
+        AuditEvent.objects.filter(
+            actor=front_desk,
+            patient_id=patient.pk,
+            summary__contains="from sam@example.com to desk@example.com",
+        )
+        .filter(summary__contains="until a clinician approves")
+        .exists()
+    )
     # The front desk cannot approve their own change.
     with pytest.raises(services.IntakeError, match="Only clinical staff"):
         portal.portal_email_change_approve(patient=patient, user=front_desk)
@@ -273,10 +277,13 @@ def test_the_approval_page_is_for_clinical_staff_and_says_what_changed(
     record = client.get(f"/admin/patients/inspect/{patient.pk}/").content.decode()
     assert "Approve new email" not in record
     login_staff(client, therapist)
-    assert "Approve new email" in client.get(f"/admin/patients/inspect/{patient.pk}/").content.decode()
+    assert (
+        "Approve new email" in client.get(f"/admin/patients/inspect/{patient.pk}/").content.decode()
+    )
     assert "Email address to approve: 1" in client.get("/admin/").content.decode()
     page = client.get(url).content.decode()
-    assert "sam@example.com" in page and "sam.new@example.com" in page
+    assert "sam@example.com" in page
+    assert "sam.new@example.com" in page
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, follow=True)
     assert "Approved sam.new@example.com" in response.content.decode()
