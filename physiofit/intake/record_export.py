@@ -4,6 +4,8 @@ the PDF, so the two always hold the same content. The keys are documented in
 docs/patient-data.md, "Record export"; change them only by raising FORMAT_VERSION."""
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -20,6 +22,25 @@ from .selectors import intake_rows
 
 FORMAT = "physiofit-patient-record"
 FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class RecordSection:
+    """A part of the record kept by an app above intake (the exercise program, ...): `build`
+    returns its JSON-ready value for one patient, `pdf_template` lays it out in the PDF."""
+
+    key: str
+    build: Callable[[Patient, ZoneInfo], list | dict]
+    pdf_template: str
+
+
+_SECTIONS: dict[str, RecordSection] = {}
+
+
+def register_record_section(section: RecordSection) -> None:
+    """Called from an app's ready(): its part of the record joins every export. New keys
+    only add to the format, so FORMAT_VERSION stays."""
+    _SECTIONS[section.key] = section
 
 
 def _when(moment: datetime | None, zone: ZoneInfo) -> str | None:
@@ -206,6 +227,7 @@ def patient_record(
         "questionnaires": _questionnaires(patient, zone),
         "waitlist": _waitlist(patient, zone),
         "emails": _emails(patient, zone),
+        **{key: section.build(patient, zone) for key, section in _SECTIONS.items()},
     }
 
 
@@ -217,7 +239,8 @@ def record_pdf(record: dict) -> bytes:
     """The same record laid out for reading and printing."""
     from weasyprint import HTML
 
-    html = render_to_string("intake/record_export.html", {"record": record})
+    sections = [s.pdf_template for s in _SECTIONS.values() if record.get(s.key)]
+    html = render_to_string("intake/record_export.html", {"record": record, "sections": sections})
     # No base URL: the template carries its own styles and loads nothing from anywhere.
     return HTML(string=html).write_pdf()
 

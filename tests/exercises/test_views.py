@@ -378,3 +378,48 @@ def test_the_blog_shows_exercises_from_the_library(client, library, site):
     page = client.get(post.url).content.decode()
     assert "Cat camel" in page
     assert "Edited once in the library." in page
+
+
+def test_the_patients_record_export_holds_the_program_and_the_sessions(
+    client, program, library, today
+):
+    """A copy of the record is all of it: what was prescribed in each version, what the patient
+    logged and the pain flags, in the JSON and the PDF alike."""
+    from tests.intake.pdftext import pdf_text
+
+    row = cat_row(program, library)
+    services.session_log(
+        program=program,
+        prescription=row,
+        performed_on=today,
+        today=today,
+        pain_during=7,
+        sets_done=1,
+        effort=6,
+        comment="Sharp",
+    )
+    portal_sign_in(client, program.patient)
+    record = json.loads(client.post("/portal/record.json").content)
+    [exported] = record["exercise_programs"]
+    assert exported["title"] == program.title
+    [version] = exported["versions"]
+    assert version["phases"][0]["exercises"][0] == {
+        "exercise": "Cat camel",
+        "dosage": "2 sets of 6 reps; once a day, every day",
+        "note": "",
+    }
+    assert exported["sessions"] == [
+        {
+            "day": today.isoformat(),
+            "exercise": "Cat camel",
+            "sets_done": 1,
+            "pain_during": 7,
+            "effort": 6,
+            "settled_by_morning": None,
+            "comment": "Sharp",
+        }
+    ]
+    assert exported["pain_flags"][0]["resolved_at"] is None
+    text = " ".join(pdf_text(client.post("/portal/record.pdf").content).split())
+    assert "Home exercise programs" in text
+    assert "Sharp" in text
