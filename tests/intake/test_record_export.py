@@ -2,6 +2,7 @@
 (clinical staff only), audited either way."""
 
 import json
+import re
 
 import pytest
 
@@ -27,7 +28,20 @@ TOP_KEYS = {
     "questionnaires",
     "waitlist",
     "emails",
+    "exercise_programs",
 }
+
+
+def documented_keys() -> set[str]:
+    """The first column of docs/patient-data.md's record-export table."""
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "patient-data.md").read_text()
+    table = docs.split("| key | content |", 1)[1].split("\n\n", 1)[0]
+    keys = set()
+    for line in table.splitlines()[2:]:
+        keys |= {k.removesuffix("[]") for k in re.findall(r"`([a-z_\[\]]+)`", line.split("|")[1])}
+    return keys
 
 
 @pytest.fixture(autouse=True)
@@ -74,6 +88,7 @@ def other(booking):
 def test_the_json_has_every_documented_key_with_iso_dates(filled, site):
     record = record_export.patient_record(patient=filled.patient, clinic=site["clinic"], now=NOW)
     assert set(record) == TOP_KEYS
+    assert documented_keys() == TOP_KEYS
     assert record["format"] == "physiofit-patient-record"
     assert record["format_version"] == 1
     assert record["clinic"] == {
