@@ -270,5 +270,8 @@ LOGGING = {
         # The task library logs each start and end; physiofit.tasks writes one line instead.
         "django_tasks": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # WeasyPrint logs every layout step of every PDF (handouts, record copies) at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
