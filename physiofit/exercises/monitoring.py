@@ -69,6 +69,17 @@ class Share:
             return None
         return round(100 * min(self.done, self.expected) / self.expected)
 
+    @property
+    def planned(self) -> int:
+        """Sessions planned so far, as a whole number for people to read."""
+        return round(self.expected)
+
+    @property
+    def ahead(self) -> bool:
+        """More logged than planned so far: a patient doing a 4-days-a-week exercise on the
+        first 4 days of a week is ahead, not at 130 %."""
+        return self.done > self.planned
+
 
 @dataclass(frozen=True)
 class Week:

@@ -13,7 +13,7 @@ from wagtail.models import Site
 from physiofit.booking.models import Appointment
 from physiofit.core.models import ClinicSettings
 from physiofit.exercises.models import PainFlag, Program
-from physiofit.intake.demo import TO_REVIEW
+from physiofit.intake.demo import IN_CARE, TO_REVIEW
 from tests.intake.pdftext import pdf_text
 
 from .conftest import ARTIFACTS
@@ -104,3 +104,22 @@ def test_assign_follow_flag_and_print(live_server, page, browser, demo_site, che
         assert " ".join(fact.split()) in text, fact
     assert f"{TO_REVIEW.first_name} {TO_REVIEW.last_name}" in text
     assert name in text
+
+
+def test_the_demo_patient_in_care_shows_weeks_of_adherence_at_once(
+    live_server, browser, demo_site, settings
+):
+    """A newcomer's first look: the demo's patient a month into care has a program and weeks of
+    logs, so the next appointment already shows the adherence chart and number."""
+    settings.WAGTAILADMIN_BASE_URL = base = live_server.url
+    appointment = Appointment.objects.filter(
+        patient__email=IN_CARE.email, status="booked"
+    ).latest("start")
+    staff = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in_to_admin(staff, base, "therapist")
+    staff.goto(f"{base}/admin/calendar/appointment/{appointment.pk}/")
+    panel = staff.locator("section", has=staff.get_by_role("heading", name="Home exercises"))
+    expect(panel).to_contain_text(re.compile(r"\d+% of prescribed sessions logged"))
+    expect(panel.locator(".pf-bar")).to_have_count(panel.locator("tbody tr").count())
+    assert panel.locator("tbody tr").count() >= 4  # a row, with its bar, per week so far
+    panel.screenshot(path=ARTIFACTS / "exercises-demo-adherence.png")

@@ -145,3 +145,20 @@ def test_adherence_stays_between_0_and_100_and_grows_with_sessions(
         assert share.percent is None or 0 <= share.percent <= 100
     more = adherence(periods=[period], logs=[*logs, *logs], first_day=START, today=today)
     assert (more.overall.percent or 0) >= (result.overall.percent or 0)
+
+
+def test_a_patient_ahead_of_a_part_week_reads_as_ahead_not_over_100():
+    """Four days into a week of a 4-days-a-week exercise, done every day: 2.3 planned so far."""
+    periods = [
+        Period(
+            exercise_id=1,
+            first=START,
+            last=START + timedelta(days=27),
+            times_per_day=1,
+            days_per_week=4,
+        )
+    ]
+    logs = [(1, START + timedelta(days=d)) for d in range(4)]
+    result = adherence(periods=periods, logs=logs, first_day=START, today=START + timedelta(days=4))
+    share = result.weeks[0].share
+    assert (share.done, share.planned, share.ahead, share.percent) == (3, 2, True, 100)
