@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from physiofit.core.models import AuditEvent, audit
 
 from .models import Patient
+from .signals import patient_email_changed
 
 
 class MergeError(Exception):
@@ -75,9 +76,21 @@ def patient_merge(*, keep: Patient, remove: Patient, user) -> Patient:
             Patient.objects.filter(pk=keep.pk, possible_duplicate_of=keep.pk).update(
                 possible_duplicate_of=None
             )
-            remove_reference = remove.reference
+            remove_reference, remove_email = remove.reference, remove.email
             remove.delete()
             keep.refresh_from_db()
+            if moved and remove_email.strip().lower() != keep.email.strip().lower():
+                # What was reached through the removed record's address is now reached
+                # through the kept one's: to the apps that email patients, that is an email
+                # change (a merge by staff who may not read the record waits for a clinician,
+                # or the front desk could merge a chart into a record with their own address).
+                patient_email_changed.send(
+                    sender=Patient,
+                    patient=keep,
+                    old_email=remove_email,
+                    new_email=keep.email,
+                    user=user,
+                )
             summary = ", ".join(f"{count} {name}" for name, count in sorted(moved.items()))
             audit(
                 user=user,

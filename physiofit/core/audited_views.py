@@ -207,6 +207,9 @@ class AuditedDeleteView(DeleteView):
     """Deletes are logged; a delete that protected rows would stop is refused with a message."""
 
     refusal_reason = DEFAULT_REASON
+    # Django's DeletionMixin answers the DELETE method by deleting at once: past the refusal
+    # and the audit. A form posts; nothing else may delete.
+    http_method_names = ["get", "post", "head", "options"]
 
     def refusal(self):
         dependants = protected_dependants([self.object])

@@ -40,6 +40,10 @@ ERRORS = {
     "not_today": "Sessions can be logged for today or the last 7 days, not the future.",
     "not_prescribed": "That exercise is not part of your program on that day.",
     "too_many": "That is more sessions of this exercise than planned for the day.",
+    "paused": (
+        "This exercise is paused until your therapist has looked at the pain you logged. "
+        "Please contact the clinic."
+    ),
     "invalid": "{message}",
 }
 # A patient may log a session they forgot, up to a week late.
@@ -238,10 +242,13 @@ def program_revise(
     return version
 
 
-def program_end(*, program: Program, now: datetime | None = None) -> None:
-    """End the program (discharge, or before starting another). Its history stays."""
-    Program.objects.filter(pk=program.pk, status=Program.Status.ACTIVE).update(
-        status=Program.Status.ENDED, ended_at=now or timezone.now()
+def program_end(*, program: Program, now: datetime | None = None) -> bool:
+    """End the program (discharge, or before starting another). Its history stays. False when
+    it had already ended (a second click, another tab)."""
+    return bool(
+        Program.objects.filter(pk=program.pk, status=Program.Status.ACTIVE).update(
+            status=Program.Status.ENDED, ended_at=now or timezone.now()
+        )
     )
 
 
@@ -268,6 +275,10 @@ def session_log(
     settings = exercise_settings()
     with transaction.atomic():
         Program.objects.select_for_update().filter(pk=program.pk).first()
+        if PainFlag.objects.filter(
+            program=program, exercise=prescription.exercise_id, resolved_at__isnull=True
+        ).exists():
+            raise ProgramError("paused")
         earlier = list(
             SessionLog.objects.filter(program=program, exercise=prescription.exercise_id)
             .order_by("performed_on", "logged_at")
@@ -320,11 +331,15 @@ def session_log(
 
 def flag_resolve(
     *, flag: PainFlag, user, resolution: str = "", now: datetime | None = None
-) -> None:
+) -> bool:
     """The therapist has dealt with the flag (called the patient, changed the dosage): the
-    patient may do the exercise again."""
-    PainFlag.objects.filter(pk=flag.pk, resolved_at__isnull=True).update(
-        resolved_at=now or timezone.now(), resolved_by=user, resolution=resolution.strip()[:300]
+    patient may do the exercise again. False when it was already resolved."""
+    return bool(
+        PainFlag.objects.filter(pk=flag.pk, resolved_at__isnull=True).update(
+            resolved_at=now or timezone.now(),
+            resolved_by=user,
+            resolution=resolution.strip()[:300],
+        )
     )
 
 

@@ -313,7 +313,9 @@ def version_detail(request, pk, number=None):
         try:
             on = date.fromisoformat(request.GET.get("on", ""))
         except ValueError:
-            messages.error(request, "Choose a valid date (YYYY-MM-DD).")
+            on = None
+        if on is None or not program.created_at.year - 1 <= on.year <= clinic_today().year + 5:
+            messages.error(request, "Choose a valid date (YYYY-MM-DD) while the program ran.")
             return redirect("exercises_staff:patient", program.patient_id)
         version = selectors.version_on(program, on)
         if version is None:
@@ -352,7 +354,9 @@ def resolve_flag(request, pk):
     flag = get_object_or_404(PainFlag.objects.select_related("program"), pk=pk)
     # One line, whatever was pasted (a line break would end up in the audit summary).
     note = " ".join(request.POST.get("resolution", "").split())[:300]
-    services.flag_resolve(flag=flag, user=request.user, resolution=note)
+    if not services.flag_resolve(flag=flag, user=request.user, resolution=note):
+        messages.info(request, f"The flag on {flag.exercise} was already resolved.")
+        return redirect("exercises_staff:patient", flag.program.patient_id)
     audit(
         user=request.user,
         action=AuditEvent.Action.CHANGE,
@@ -367,7 +371,9 @@ def resolve_flag(request, pk):
 @require_POST
 def end(request, pk):
     program = get_object_or_404(Program, pk=pk)
-    services.program_end(program=program)
+    if not services.program_end(program=program):
+        messages.info(request, f"{program.title} had already ended.")
+        return redirect("exercises_staff:patient", program.patient_id)
     audit(user=request.user, action=AuditEvent.Action.CHANGE, obj=program, summary="program ended")
     messages.success(request, f"{program.title} ended. Its history stays in the record.")
     return redirect("exercises_staff:patient", program.patient_id)

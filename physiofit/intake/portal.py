@@ -176,22 +176,36 @@ def _approve_pending(*, patient: Patient, user, now: datetime) -> int:
     return approved
 
 
-def portal_email_change_approve(*, patient: Patient, user, now: datetime | None = None) -> int:
+def portal_email_change_approve(
+    *, patient: Patient, user, email: str, last_change_id: int, now: datetime | None = None
+) -> int:
     """A clinician confirms the patient's current email address is theirs (asked in person or
-    by phone): sign-in links go to it again. Returns how many pending changes were approved;
-    raises IntakeError when the user may not approve or nothing waits."""
+    by phone): sign-in links and held emails go to it again. `email` and `last_change_id` are
+    what the clinician was shown: if the address changed again since, nothing is approved.
+    Returns how many pending changes were approved; raises IntakeError when the user may not
+    approve, nothing waits, or the page was out of date."""
     if not user.has_perm(CLINICAL_PERMISSION):
         raise IntakeError("approve_forbidden")
     now = now or timezone.now()
     with transaction.atomic():
-        Patient.objects.select_for_update().filter(pk=patient.pk).first()
-        approved = _approve_pending(patient=patient, user=user, now=now)
-        if not approved:
+        current = Patient.objects.select_for_update().filter(pk=patient.pk).first()
+        if current is None:
             raise IntakeError("nothing_to_approve")
+        pending = PortalEmailChange.objects.filter(
+            patient=current, needs_approval=True, approved_at__isnull=True
+        )
+        if not pending.exists():
+            raise IntakeError("nothing_to_approve")
+        if (
+            current.email.strip().lower() != email.strip().lower()
+            or pending.filter(pk__gt=last_change_id).exists()
+        ):
+            raise IntakeError("approval_stale")
+        approved = _approve_pending(patient=current, user=user, now=now)
         audit(
             user=user,
             action=AuditEvent.Action.CHANGE,
-            obj=patient,
-            summary=f"approved the email address {patient.email or '(none)'} for portal links",
+            obj=current,
+            summary=f"approved the email address {current.email or '(none)'} for portal links",
         )
     return approved

@@ -10,6 +10,7 @@ from physiofit.booking.models import Appointment, Patient
 
 from . import instruments, scoring
 from .models import PortalEmailChange, Questionnaire, Screening
+from .portal import portal_links_held
 
 # The intake questionnaire carries a pain rating and a PSFS; they count as those measures.
 FROM_INTAKE = {
@@ -161,8 +162,11 @@ def intake_rows(questionnaire: Questionnaire, available: dict | None = None) -> 
 
 
 def intake_state(*, appointment: Appointment) -> str | None:
-    """For the manage page: None when no intake is asked for this visit, else its status."""
+    """For the manage page and booking emails: None when no intake is asked for this visit
+    (or the record's address awaits approval), else its status."""
     if appointment.service.audience != "new" or appointment.status != Appointment.Status.BOOKED:
+        return None
+    if portal_links_held(patient=appointment.patient):
         return None
     status = (
         Questionnaire.objects.filter(appointment=appointment, instrument="intake")
@@ -194,9 +198,11 @@ def pending_review_ids(appointment_ids: list[int]) -> set[int]:
 
 
 def screening_pending(*, appointment: Appointment) -> bool:
+    """For the manage page: the visit waits for a clinician's review of its screening. Not
+    said while the record's address awaits approval: the page may be open to whoever typed it."""
     return Screening.objects.filter(
         appointment=appointment, review=Screening.Review.PENDING
-    ).exists()
+    ).exists() and not portal_links_held(patient=appointment.patient)
 
 
 def email_changes_pending(*, patient: Patient | None = None) -> list[PortalEmailChange]:

@@ -42,6 +42,10 @@ class IntakeError(Exception):
         ),
         "approve_forbidden": "Only clinical staff can approve a patient's new email address.",
         "nothing_to_approve": "No email change is waiting for approval on this record.",
+        "approval_stale": (
+            "The email address changed again while this page was open. Nothing was approved: "
+            "check the address below and approve it again."
+        ),
         "invalid_wording": "The wording file does not fit the {name}: {detail}",
     }
 

@@ -244,11 +244,20 @@ def email_change_approve(request, pk):
     POST: approve the current address, so sign-in links and held emails go to it again."""
     patient = get_object_or_404(Patient, pk=pk)
     if request.method == "POST":
+        shown = request.POST.get("last_change", "")
         try:
-            portal.portal_email_change_approve(patient=patient, user=request.user)
+            portal.portal_email_change_approve(
+                patient=patient,
+                user=request.user,
+                email=request.POST.get("email", ""),
+                last_change_id=int(shown) if shown.isdigit() and len(shown) < 12 else 0,
+            )
         except services.IntakeError as error:
             messages.error(request, error.message)
+            if error.code == "approval_stale":
+                return redirect("intake_staff:email_approve", patient.pk)
         else:
+            patient.refresh_from_db()
             messages.success(
                 request, f"Approved {patient.email}: sign-in links and held emails go to it now."
             )
@@ -259,11 +268,13 @@ def email_change_approve(request, pk):
         obj=patient,
         summary="email changes awaiting approval",
     )
+    pending = selectors.email_changes_pending(patient=patient)
     return TemplateResponse(
         request,
         "intake/staff/email_change.html",
         {
             "patient": patient,
-            "pending": selectors.email_changes_pending(patient=patient),
+            "pending": pending,
+            "last_change_id": max((change.pk for change in pending), default=0),
         },
     )

@@ -376,3 +376,36 @@ def test_the_demo_front_desk_may_settle_duplicates(monkeypatch):
     call_command("load_demo", stdout=StringIO())
     desk = Group.objects.get(name="Front desk")
     assert desk.permissions.filter(codename="merge_patient").exists()
+
+
+def test_merging_a_chart_into_a_record_with_another_address_waits_for_a_clinician(
+    sam, desk, django_capture_on_commit_callbacks
+):
+    """The attack by merge: the front desk makes a record with their own address and merges
+    the real chart into it, keeping theirs. The portal must not open the chart to that address
+    before a clinician approves it, exactly as for an email edited by hand."""
+    from django.core import mail
+    from django.test import Client
+
+    decoy = Patient.objects.create(
+        first_name=sam.first_name,
+        last_name=sam.last_name,
+        email="desk@example.com",
+        phone=sam.phone,
+        date_of_birth=sam.date_of_birth,
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        merge.patient_merge(keep=decoy, remove=sam, user=desk)
+    assert portal.portal_links_held(patient=decoy)
+    # The chart's own address is told, as for any change.
+    assert [m.to for m in mail.outbox] == [[sam.email]]
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post("/portal/", {"email": "desk@example.com"})
+    assert [m.to for m in mail.outbox] == [[sam.email]]
+
+
+def test_merging_records_with_the_same_address_holds_nothing(sam, duplicate, desk):
+    assert sam.email == duplicate.email
+    merge.patient_merge(keep=sam, remove=duplicate, user=desk)
+    assert not portal.portal_links_held(patient=sam)

@@ -248,3 +248,11 @@ def test_unbooked_practitioner_is_still_bulk_deleted(admin, booking, appointment
     response = admin.post(f"/admin/bulk/booking/practitioner/delete/?id={jordan.pk}")
     assert response.status_code == 302
     assert not Practitioner.objects.filter(pk=jordan.pk).exists()
+
+
+def test_the_delete_method_cannot_skip_the_checks(admin, lone_patient):
+    """Django's delete views also answer HTTP DELETE by deleting at once, without the refusal
+    or the audit; ours answer it 405."""
+    response = admin.delete(f"/admin/patients/delete/{lone_patient.pk}/")
+    assert response.status_code == 405
+    assert Patient.objects.filter(pk=lone_patient.pk).exists()

@@ -112,9 +112,9 @@ def test_the_demo_patient_in_care_shows_weeks_of_adherence_at_once(
     """A newcomer's first look: the demo's patient a month into care has a program and weeks of
     logs, so the next appointment already shows the adherence chart and number."""
     settings.WAGTAILADMIN_BASE_URL = base = live_server.url
-    appointment = Appointment.objects.filter(
-        patient__email=IN_CARE.email, status="booked"
-    ).latest("start")
+    appointment = Appointment.objects.filter(patient__email=IN_CARE.email, status="booked").latest(
+        "start"
+    )
     staff = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_in_to_admin(staff, base, "therapist")
     staff.goto(f"{base}/admin/calendar/appointment/{appointment.pk}/")

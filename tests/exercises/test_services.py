@@ -108,10 +108,12 @@ def test_pain_above_five_flags_the_exercise_once(patient, template, today, libra
     _log, flag = log(program, library["cat"], today, 7, today)
     assert flag.reason == "too_much"
     assert flag.exercise == library["cat"]
-    # Logged again the next day while flagged: no second open flag.
-    _log, again = log(program, library["cat"], today + days(1), 8, today + days(1))
-    assert again is None
+    # Logged again the next day while flagged (a page left open, a back-dated entry): the
+    # exercise is paused, so the log is refused and there is no second open flag.
+    with pytest.raises(services.ProgramError, match="paused"):
+        log(program, library["cat"], today + days(1), 8, today + days(1))
     assert PainFlag.objects.filter(resolved_at__isnull=True).count() == 1
+    assert program.logs.count() == 1
 
 
 def test_pain_rising_twice_flags_the_exercise(patient, template, today, library):
@@ -242,7 +244,12 @@ def test_program_emails_wait_for_an_approved_address(
         "reminder": "skipped",
     }
     with django_capture_on_commit_callbacks(execute=True):
-        portal.portal_email_change_approve(patient=patient, user=therapist)
+        portal.portal_email_change_approve(
+            patient=patient,
+            user=therapist,
+            email="new@example.com",
+            last_change_id=patient.portal_email_changes.latest("pk").pk,
+        )
     [assigned] = mail.outbox
     assert assigned.to == ["new@example.com"]
     assert ProgramEmail.objects.get(kind="assigned").email_status == "sent"

@@ -320,6 +320,9 @@ def test_history_as_on_a_date_and_bad_dates(client, therapist, program, today):
         f"/admin/exercise-programs/{program.pk}/as-on/?on=not-a-date", follow=True
     )
     assert "Choose a valid date" in response.content.decode()
+    for extreme in ("9999-12-31", "0001-01-01"):
+        response = client.get(f"/admin/exercise-programs/{program.pk}/as-on/?on={extreme}")
+        assert response.status_code == 302
     response = client.get(f"/admin/exercise-programs/{program.pk}/versions/1/")
     assert response.status_code == 200
     assert "Version 1" in response.content.decode()

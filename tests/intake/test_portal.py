@@ -51,6 +51,17 @@ def change_email(patient, user, new_email="desk@example.com"):
         )
 
 
+def approve(patient, user):
+    """What the approval page posts: the address and the last change it showed."""
+    patient.refresh_from_db()
+    return portal.portal_email_change_approve(
+        patient=patient,
+        user=user,
+        email=patient.email,
+        last_change_id=PortalEmailChange.objects.filter(patient=patient).latest("pk").pk,
+    )
+
+
 def test_a_sign_in_link_works_for_one_hour(appointment):
     patient = appointment.patient
     fresh = portal.portal_link_create(patient=patient, now=NOW)
@@ -202,7 +213,9 @@ def test_front_desk_pointing_a_record_at_their_own_address_gets_no_usable_link(
     )
     # The front desk cannot approve their own change.
     with pytest.raises(services.IntakeError, match="Only clinical staff"):
-        portal.portal_email_change_approve(patient=patient, user=front_desk)
+        portal.portal_email_change_approve(
+            patient=patient, user=front_desk, email="desk@example.com", last_change_id=10**6
+        )
 
 
 def test_a_change_by_clinical_staff_holds_no_link_and_lifts_a_hold(
@@ -247,7 +260,7 @@ def test_a_clinician_approves_the_new_address_and_the_held_emails_go(
         questionnaire = services.questionnaire_send(patient=patient, instrument="nprs")
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        assert portal.portal_email_change_approve(patient=patient, user=therapist) == 1
+        assert approve(patient, therapist) == 1
     [held] = mail.outbox
     assert held.to == ["sam.new@example.com"]
     assert SIGN_IN.search(held.body)
@@ -258,7 +271,7 @@ def test_a_clinician_approves_the_new_address_and_the_held_emails_go(
         actor=therapist, patient_id=patient.pk, summary__contains="approved the email address"
     ).exists()
     with pytest.raises(services.IntakeError, match="No email change is waiting"):
-        portal.portal_email_change_approve(patient=patient, user=therapist)
+        approve(patient, therapist)
 
 
 def test_the_approval_page_is_for_clinical_staff_and_says_what_changed(
@@ -284,8 +297,11 @@ def test_the_approval_page_is_for_clinical_staff_and_says_what_changed(
     page = client.get(url).content.decode()
     assert "sam@example.com" in page
     assert "sam.new@example.com" in page
+    shown = re.search(r'name="last_change" value="(\d+)"', page).group(1)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, follow=True)
+        response = client.post(
+            url, {"email": "sam.new@example.com", "last_change": shown}, follow=True
+        )
     assert "Approved sam.new@example.com" in response.content.decode()
     assert portal.portal_links_held(patient=patient) is None
     assert "Email address to approve" not in client.get("/admin/").content.decode()
@@ -314,3 +330,26 @@ def test_a_manage_link_resent_to_a_held_address_does_not_open_the_intake_answers
     answers = client.get(f"/appointments/{token}/intake/")
     assert answers.status_code == 403
     assert "Ride my bike" not in answers.content.decode()
+
+
+def test_an_approval_covers_only_the_address_the_clinician_saw(
+    appointment, client, front_desk, therapist, django_capture_on_commit_callbacks
+):
+    """The front desk changes the address again while the approval page is open: the click
+    approves nothing, and the page shows the new address to check."""
+    from tests.staff import login_staff
+
+    patient = appointment.patient
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(patient, front_desk, new_email="sam.new@example.com")
+    url = f"/admin/clinical/patient/{patient.pk}/email/"
+    login_staff(client, therapist)
+    page = client.get(url).content.decode()
+    shown = re.search(r'name="last_change" value="(\d+)"', page).group(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_email(patient, front_desk, new_email="desk@example.com")
+    response = client.post(url, {"email": "sam.new@example.com", "last_change": shown}, follow=True)
+    assert "changed again while this page was open" in response.content.decode()
+    assert "desk@example.com" in response.content.decode()
+    assert portal.portal_links_held(patient=patient)
+    assert not PortalEmailChange.objects.filter(approved_at__isnull=False).exists()

@@ -350,3 +350,26 @@ def test_an_empty_screening_says_how_many_answers_are_missing(booking, client):
     assert response.status_code == 400
     assert "15 still need an answer" in html
     assert 'href="#id_bladder_bowel">Go to the first one' in html
+
+
+def test_the_manage_page_says_nothing_clinical_while_the_address_awaits_approval(
+    booking, client, django_user_model
+):
+    """A manage link resent to an address the front desk typed in opens the visit, not the
+    pending red-flag review."""
+    from physiofit.intake import portal
+
+    screen(client, weight_loss=True)
+    booked = client.post(
+        "/book/initial-evaluation/alex/confirm/",
+        {**PATIENT, "start": START.isoformat(), "idempotency_key": "k"},
+    )
+    manage_url = booked["Location"]
+    patient = Appointment.objects.get().patient
+    desk = django_user_model.objects.create_user("desk", password="x" * 16)
+    portal.portal_email_changed(
+        patient=patient, old_email=patient.email, new_email="desk@example.com", user=desk
+    )
+    page = client.get(manage_url).content.decode()
+    assert "Please speak to a doctor today" not in page
+    assert "/intake/" not in page

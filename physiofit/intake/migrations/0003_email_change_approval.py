@@ -1,5 +1,7 @@
 """A front-desk email change now waits for a clinician's approval instead of a fixed hold."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import migrations, models
 from django.utils import timezone
@@ -8,11 +10,26 @@ from django.utils import timezone
 def holds_to_approvals(apps, schema_editor):
     PortalEmailChange = apps.get_model("intake", "PortalEmailChange")
     now = timezone.now()
-    for change in PortalEmailChange.objects.exclude(links_held_until=None):
+    for change in PortalEmailChange.objects.exclude(links_held_until=None).select_related(
+        "patient"
+    ):
         change.needs_approval = True
         # A hold that already ran out was, in effect, approved when it ended.
         change.approved_at = change.links_held_until if change.links_held_until <= now else None
-        change.save(update_fields=["needs_approval", "approved_at"])
+        # The address the clinician will approve: the one on the record now.
+        change.new_email = change.patient.email
+        change.save(update_fields=["needs_approval", "approved_at", "new_email"])
+
+
+def approvals_to_holds(apps, schema_editor):
+    """Going back keeps what waits held: the old code knew only a time, so a far one."""
+    PortalEmailChange = apps.get_model("intake", "PortalEmailChange")
+    PortalEmailChange.objects.filter(needs_approval=True, approved_at=None).update(
+        links_held_until=timezone.now() + timedelta(days=365 * 100)
+    )
+    PortalEmailChange.objects.filter(needs_approval=True).exclude(approved_at=None).update(
+        links_held_until=models.F("approved_at")
+    )
 
 
 class Migration(migrations.Migration):
@@ -48,6 +65,6 @@ class Migration(migrations.Migration):
                 to=settings.AUTH_USER_MODEL,
             ),
         ),
-        migrations.RunPython(holds_to_approvals, migrations.RunPython.noop),
+        migrations.RunPython(holds_to_approvals, approvals_to_holds),
         migrations.RemoveField(model_name="portalemailchange", name="links_held_until"),
     ]
