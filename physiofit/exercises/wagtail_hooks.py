@@ -24,7 +24,11 @@ class ExerciseViewSet(SnippetViewSet):
     menu_label = "Exercises"
     list_display = ["name", "body_region", "equipment", "difficulty", "active"]
     list_filter = ["body_region", "equipment", "difficulty", "active"]
-    search_fields = ["name", "purpose", "steps"]
+    search_fields = ["name", "purpose", "steps", "cues"]
+    # The database's own matching (icontains): Wagtail's SQLite full-text backend fails with
+    # "no such column" when a listing names its fields, and a library of a few hundred
+    # exercises needs no index (which would also lag behind the task worker).
+    search_backend_name = None
     ordering = ["name"]
 
 
@@ -34,6 +38,7 @@ class ProgramTemplateViewSet(SnippetViewSet):
     menu_label = "Program templates"
     list_display = ["name"]
     search_fields = ["name"]
+    search_backend_name = None
 
 
 class LibraryGroup(SnippetViewSetGroup):

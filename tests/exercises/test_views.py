@@ -426,3 +426,17 @@ def test_the_patients_record_export_holds_the_program_and_the_sessions(
     text = " ".join(pdf_text(client.post("/portal/record.pdf").content).split())
     assert "Home exercise programs" in text
     assert "Sharp" in text
+
+
+def test_the_library_listing_finds_exercises_by_words(client, admin_user, library, template):
+    """Typing in the library's search box (and pressing Enter) finds the exercise."""
+    login_staff(client, admin_user)
+    url = "/admin/snippets/exercises/exercise/"
+    for path in (f"{url}?q=dead", f"{url}results/?q=dead"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        page = response.content.decode()
+        assert "Dead bug" in page
+        assert "Cat camel" not in page
+    page = client.get("/admin/snippets/exercises/programtemplate/?q=maigne").content.decode()
+    assert "Maigne" in page
