@@ -60,8 +60,12 @@ def load_demo_library() -> list[str]:
             exercise.easier.set([by_slug[s] for s in data["easier"]])
             exercise.save()
         if exercise.latest_revision_id is None:
-            # The first revision: the record can show these instructions as they stood.
-            exercise.save_revision()
+            # The first revision: the record can show these instructions as they stood. Dated
+            # before the demo program it is prescribed in, which is back-dated a month.
+            revision = exercise.save_revision()
+            type(revision).objects.filter(pk=revision.pk).update(
+                created_at=timezone.now() - timedelta(days=90)
+            )
     for data in TEMPLATES:
         if ProgramTemplate.objects.filter(name=data["name"]).exists():
             continue

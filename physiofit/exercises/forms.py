@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django import forms
 from django.forms import formset_factory
+from django.forms.utils import ErrorDict
 
 from physiofit.core.models import clinic_today
 from physiofit.core.text import validate_single_line
@@ -104,6 +105,14 @@ class PrescriptionForm(forms.Form):
         "days_per_week",
     )
 
+    def has_changed(self) -> bool:
+        """A blank row stays blank until an exercise, a dosage or a note is typed into it: its
+        phase menu always shows a value, which alone must not make the row required."""
+        if not self.is_bound:
+            return False
+        typed = ("exercise", "note", *self.DOSAGE)
+        return any(str(self.data.get(self.add_prefix(name), "")).strip() for name in typed)
+
     def dosage(self) -> dict:
         """The dosage typed in; an empty field takes the exercise's default."""
         return {k: v for k in self.DOSAGE if (v := self.cleaned_data.get(k)) not in (None, "")}
@@ -113,12 +122,21 @@ class BasePrescriptionFormSet(forms.BaseFormSet):
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), **self.form_kwargs}
 
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound:
+            return
+        # A row ticked "Remove" is not checked: no error may stay marked on it.
+        for form in self.forms:
+            if hasattr(form, "cleaned_data") and self._should_delete_form(form):
+                form._errors = ErrorDict()
+
 
 PhaseFormSet = formset_factory(PhaseForm, extra=1, can_delete=True, max_num=12, validate_max=True)
 PrescriptionFormSet = formset_factory(
     PrescriptionForm,
     formset=BasePrescriptionFormSet,
-    extra=2,
+    extra=3,
     can_delete=True,
     can_order=True,
     max_num=40,
@@ -139,6 +157,12 @@ class EditMetaForm(forms.Form):
         validators=[validate_single_line],
         label="What changed and why",
         help_text="Kept with this version in the program's history.",
+    )
+    notify = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Email the patient",
+        help_text="Untick to save a correction quietly; the portal shows it either way.",
     )
 
     def __init__(self, *args, new: bool, **kwargs):

@@ -59,10 +59,13 @@ def version_on(program: Program, day: date) -> ProgramVersion | None:
 
 
 def exercise_as_of(exercise: Exercise, when: datetime) -> Exercise:
-    """The exercise's instructions as they stood at `when` (its last revision by then), or as
-    they are now when it has no revision that old."""
+    """The exercise's instructions as they stood at `when`: its last revision by then, else its
+    first revision (the oldest text known: an exercise created before revisions were kept),
+    else as it is now."""
+    revisions = exercise.revisions.all()
     revision = (
-        exercise.revisions.filter(created_at__lte=when).order_by("-created_at", "-pk").first()
+        revisions.filter(created_at__lte=when).order_by("-created_at", "-pk").first()
+        or revisions.order_by("created_at", "pk").first()
     )
     return revision.as_object() if revision is not None else exercise
 

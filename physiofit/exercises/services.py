@@ -189,6 +189,7 @@ def program_assign(
     title: str = "",
     phases: list[PhaseData] | None = None,
     prescriptions: list[PrescriptionData] | None = None,
+    notify: bool = True,
 ) -> Program:
     """Start a patient's program (version 1) from a template or from the given plan, and email
     the patient. A patient has one active program at a time (ProgramError "already_active")."""
@@ -209,7 +210,8 @@ def program_assign(
                 prescriptions=prescriptions or [],
                 change_note="First version" + (f", from {template.name}" if template else ""),
             )
-            _email(program, ProgramEmail.Kind.ASSIGNED)
+            if notify:
+                _email(program, ProgramEmail.Kind.ASSIGNED)
     except IntegrityError as error:
         if Program.objects.filter(patient=patient, status=Program.Status.ACTIVE).exists():
             raise ProgramError("already_active") from error
@@ -224,6 +226,7 @@ def program_revise(
     phases: list[PhaseData],
     prescriptions: list[PrescriptionData],
     change_note: str = "",
+    notify: bool = True,
 ) -> ProgramVersion:
     """Write the next version of the program (the earlier ones stay as they were) and email
     the patient that it changed. Nothing changed: ProgramError "no_change", nothing written."""
@@ -238,7 +241,8 @@ def program_revise(
             prescriptions=prescriptions,
             change_note=change_note.strip()[:200],
         )
-        _email(program, ProgramEmail.Kind.CHANGED)
+        if notify:
+            _email(program, ProgramEmail.Kind.CHANGED)
     return version
 
 

@@ -22,6 +22,8 @@ from .views import pdf_response
 
 PERMISSION = "exercises.manage_program"
 therapists_only = permission_required(PERMISSION, raise_exception=True)
+# The title typed on the assign form, carried to the editor when building from scratch.
+NEW_TITLE = "exercise_new_title"
 
 
 def _warn_if_long(request, version) -> None:
@@ -80,6 +82,7 @@ def _program_context(program: Program, today: date) -> dict:
         "open_flags": [f for f in flags if f.resolved_at is None],
         "closed_flags": [f for f in flags if f.resolved_at is not None][:10],
         "logs": selectors.recent_logs(program),
+        "logs_total": program.logs.count(),
         "versions": program.versions.select_related("created_by").order_by("-number"),
         "at_once": selectors.most_at_once(version) if version else 0,
         "max_exercises": services.exercise_settings().max_exercises,
@@ -99,6 +102,8 @@ def patient_program(request, pk):
     if request.method == "POST":
         if form.is_valid() and form.cleaned_data["template"] is None:
             starts_on = form.cleaned_data["starts_on"].isoformat()
+            # Kept for the editor in the session, not the URL: a title may name a condition.
+            request.session[NEW_TITLE] = {"patient": pk, "title": form.cleaned_data["title"]}
             return redirect(reverse("exercises_staff:new", args=[pk]) + f"?starts_on={starts_on}")
         if form.is_valid():
             try:
@@ -178,6 +183,14 @@ def new(request, pk):
     return _editor(request, patient, None)
 
 
+def _new_title(request, patient, program) -> dict:
+    """The title typed on the assign form, for the editor of that patient's new program."""
+    carried = request.session.get(NEW_TITLE) or {}
+    if program is None and carried.get("patient") == patient.pk:
+        return {"title": carried.get("title", "")}
+    return {}
+
+
 def _blank_plan(request) -> tuple[list[dict], list[dict]]:
     """One four-week phase from the day chosen on the assign form (today if none or odd)."""
     form = AssignForm({"starts_on": request.GET.get("starts_on", "")})
@@ -202,14 +215,19 @@ def _editor(request, patient, program):
     phase_initial, rows_initial = _initial(version) if version else _blank_plan(request)
     data = request.POST if request.method == "POST" else None
     phases = PhaseFormSet(data, prefix="phase", initial=None if data else phase_initial)
-    meta = EditMetaForm(data, new=program is None)
+    meta = EditMetaForm(data, new=program is None, initial=_new_title(request, patient, program))
     kwargs = {"exercises": choices, "phases": _phase_choices(phases.forms)}
     rows = PrescriptionFormSet(
         data, prefix="rx", initial=None if data else rows_initial, form_kwargs=kwargs
     )
     status = 200
     if data is not None:
-        if phases.is_valid() and rows.is_valid() and meta.is_valid():
+        if (
+            phases.is_valid()
+            and rows.is_valid()
+            and meta.is_valid()
+            and _phases_known(phases, rows)
+        ):
             try:
                 program, saved = _save(request, patient, program, phases, rows, meta)
             except services.ProgramError as error:
@@ -224,9 +242,13 @@ def _editor(request, patient, program):
                     obj=program,
                     summary=f"version {saved.number}: {saved.change_note}"[:300],
                 )
-                messages.success(
-                    request, f"Saved as version {saved.number}. The patient is told by email."
+                request.session.pop(NEW_TITLE, None)
+                told = (
+                    "The patient is told by email."
+                    if meta.cleaned_data["notify"]
+                    else "No email was sent; the portal shows it."
                 )
+                messages.success(request, f"Saved as version {saved.number}. {told}")
                 _warn_if_long(request, saved)
                 return redirect("exercises_staff:patient", patient.pk)
         else:
@@ -253,6 +275,22 @@ def _editor(request, patient, program):
         },
         status=status,
     )
+
+
+def _kept(form) -> bool:
+    return bool(form.cleaned_data) and not form.cleaned_data.get("DELETE")
+
+
+def _phases_known(phase_set, row_set) -> bool:
+    """Every exercise row names a phase that is kept; a row that does not is marked where the
+    therapist is looking, not only in the banner."""
+    kept = {i for i, form in enumerate(phase_set.forms) if _kept(form)}
+    known = True
+    for form in row_set.forms:
+        if _kept(form) and form.cleaned_data["phase"] not in kept:
+            form.add_error("phase", "This phase is removed or empty: choose another.")
+            known = False
+    return known
 
 
 def _save(request, patient, program, phase_set, row_set, meta):
@@ -291,6 +329,7 @@ def _save(request, patient, program, phase_set, row_set, meta):
             title=meta.cleaned_data["title"],
             phases=phases,
             prescriptions=rows,
+            notify=meta.cleaned_data["notify"],
         )
         return program, program.current
     version = services.program_revise(
@@ -299,6 +338,7 @@ def _save(request, patient, program, phase_set, row_set, meta):
         phases=phases,
         prescriptions=rows,
         change_note=meta.cleaned_data["change_note"],
+        notify=meta.cleaned_data["notify"],
     )
     return program, version
 
@@ -368,9 +408,17 @@ def resolve_flag(request, pk):
 
 
 @therapists_only
-@require_POST
+@require_http_methods(["GET", "POST"])
 def end(request, pk):
-    program = get_object_or_404(Program, pk=pk)
+    """GET: what ending means, with the button. POST: end it (no undo; the history stays)."""
+    program = get_object_or_404(Program.objects.select_related("patient"), pk=pk)
+    if request.method == "GET":
+        if program.status != Program.Status.ACTIVE:
+            messages.info(request, f"{program.title} had already ended.")
+            return redirect("exercises_staff:patient", program.patient_id)
+        return TemplateResponse(
+            request, "exercises/staff/end.html", {"program": program, "patient": program.patient}
+        )
     if not services.program_end(program=program):
         messages.info(request, f"{program.title} had already ended.")
         return redirect("exercises_staff:patient", program.patient_id)

@@ -45,6 +45,12 @@ def test_assign_follow_flag_and_print(live_server, page, browser, demo_site, che
     expect(staff.get_by_role("heading", name=re.compile("Maigne's syndrome"))).to_be_visible()
     staff.screenshot(path=ARTIFACTS / "exercises-staff-assigned.png", full_page=True)
     program = Program.objects.get(patient=appointment.patient, status="active")
+    # The editor fits a laptop screen: every row's last control can be reached.
+    staff.get_by_role("link", name="Change the program").click()
+    remove = staff.locator("input[name^='rx-'][name$='-DELETE']").last
+    remove.scroll_into_view_if_needed()
+    expect(remove).to_be_in_viewport()
+    staff.screenshot(path=ARTIFACTS / "exercises-editor.png")
 
     # The patient opens the email on a phone.
     [email] = [m for m in mail.outbox if m.to == [TO_REVIEW.email]]

@@ -440,3 +440,83 @@ def test_the_library_listing_finds_exercises_by_words(client, admin_user, librar
         assert "Cat camel" not in page
     page = client.get("/admin/snippets/exercises/programtemplate/?q=maigne").content.decode()
     assert "Maigne" in page
+
+
+def blank_rows(data, first: int, count: int = 3) -> dict:
+    """What a browser posts for the editor's empty rows: the phase menu always has a value."""
+    data = dict(data)
+    for i in range(first, first + count):
+        data.update({f"rx-{i}-phase": "0", f"rx-{i}-ORDER": "", f"rx-{i}-side": ""})
+    data["rx-TOTAL_FORMS"] = str(first + count)
+    return data
+
+
+def test_a_change_note_alone_saves_past_the_empty_rows(client, therapist, program):
+    login_staff(client, therapist)
+    rows = program.current.prescriptions.count()
+    data = blank_rows(editor_data(program, change_note="Checked in clinic", notify="on"), rows)
+    data["rx-0-reps"] = "7"
+    mail.outbox.clear()
+    response = client.post(f"/admin/exercise-programs/{program.pk}/edit/", data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    assert selectors.current_version(program).number == 2
+    # "Email the patient" was ticked: the email is queued.
+    assert program.emails.filter(kind="changed").count() == 1
+
+
+def test_a_quiet_correction_sends_no_email(client, therapist, program):
+    login_staff(client, therapist)
+    mail.outbox.clear()
+    data = editor_data(program, **{"rx-0-reps": "7", "change_note": "Typo"})  # notify unticked
+    response = client.post(f"/admin/exercise-programs/{program.pk}/edit/", data, follow=True)
+    assert "No email was sent" in response.content.decode()
+    assert not program.emails.filter(kind="changed").exists()
+
+
+def test_errors_sit_on_the_row_at_fault_and_never_on_a_removed_row(client, therapist, program):
+    login_staff(client, therapist)
+    rows = program.current.prescriptions.count()
+    data = blank_rows(editor_data(program), rows)
+    # A removed row with nonsense in it, and a kept row in a phase that is being removed.
+    data.update({f"rx-{rows}-exercise": "", f"rx-{rows}-reps": "999", f"rx-{rows}-DELETE": "on"})
+    data.update({"phase-1-DELETE": "on"})
+    response = client.post(f"/admin/exercise-programs/{program.pk}/edit/", data)
+    assert response.status_code == 400
+    rows_html = response.content.decode().split("<h2>Exercises</h2>", 1)[1]
+    in_phase_2 = program.current.prescriptions.filter(phase__position=1).count()
+    assert in_phase_2 >= 1
+    assert rows_html.count("This phase is removed or empty: choose another.") == in_phase_2
+    assert "less than or equal to 100" not in rows_html
+    assert program.versions.count() == 1
+
+
+def test_a_title_typed_before_building_from_scratch_reaches_the_editor(client, therapist, patient):
+    login_staff(client, therapist)
+    today = clinic_today_iso()
+    response = client.post(
+        f"/admin/exercise-programs/patient/{patient.pk}/",
+        {"template": "", "starts_on": today, "title": "Knee, home"},
+    )
+    assert response.status_code == 302
+    assert "Knee" not in response["Location"]  # kept in the session, not the URL
+    editor = client.get(response["Location"]).content.decode()
+    assert 'value="Knee, home"' in editor
+
+
+def test_ending_a_program_asks_first(client, therapist, program):
+    login_staff(client, therapist)
+    url = f"/admin/exercise-programs/{program.pk}/end/"
+    page = client.get(url).content.decode()
+    assert "cannot be started again" in page
+    assert Program.objects.get().status == "active"
+    client.post(url)
+    assert Program.objects.get().status == "ended"
+    again = client.post(url, follow=True).content.decode()
+    assert "had already ended" in again
+    assert AuditEvent.objects.filter(summary="program ended").count() == 1
+
+
+def clinic_today_iso() -> str:
+    from physiofit.core.models import clinic_today
+
+    return clinic_today().isoformat()
