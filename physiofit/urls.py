@@ -6,8 +6,8 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from physiofit.booking.api import api
 from physiofit.core import health, password_reset
+from physiofit.flow.api import api
 from physiofit.website import views as website_views
 
 handler400 = "physiofit.core.errors.bad_request"
@@ -29,7 +29,7 @@ urlpatterns = [
     # Before booking: "book/<service>/screening/" would otherwise match its practitioner step.
     path("", include("physiofit.exercises.urls")),
     path("", include("physiofit.intake.urls")),
-    path("", include("physiofit.booking.urls")),
+    path("", include("physiofit.flow.urls")),
 ]
 
 

@@ -8,10 +8,10 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from wagtail import hooks
 from wagtail.models import Site
 
 from physiofit.core.models import ClinicSettings
-from physiofit.intake import selectors as intake_selectors
 
 from . import ical
 from .models import Notification
@@ -73,12 +73,10 @@ def build(notification: Notification) -> EmailMultiAlternatives:
         )
         if notification.kind in WITH_MANAGE_LINK:
             token = manage_link_create(appointment=appointment)
-            context.update(
-                manage_url=public_url(reverse("booking:manage", args=[token])),
-                intake_url=public_url(reverse("intake:intake", args=[token]))
-                if intake_selectors.intake_state(appointment=appointment) in ("sent", "draft")
-                else "",
-            )
+            context["manage_url"] = public_url(reverse("booking:manage", args=[token]))
+            # Apps above booking add links that work with the same token (intake's questions).
+            for fn in hooks.get_hooks("manage_link_email_context"):
+                context.update(fn(appointment, token, public_url))
     template = "booking/email/" + (
         "staff" if notification.kind.startswith("staff_") else notification.kind
     )

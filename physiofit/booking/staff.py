@@ -13,8 +13,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wagtail import hooks
 
 from physiofit.core.models import AuditEvent, audit
-from physiofit.intake import selectors as intake_selectors
-from physiofit.intake import staff as intake_staff
 
 from . import selectors, services, tokens
 from . import slots as engine
@@ -75,9 +73,10 @@ def calendar(request):
                 "time_off": [t for t in off if t.first_day <= current <= t.last_day],
             }
         )
+    # Apps above booking mark the visits a clinician must look at first (screening review).
     review = set()
-    if request.user.has_perm(intake_staff.PERMISSION):
-        review = intake_selectors.pending_review_ids([a.pk for a in appointments])
+    for fn in hooks.get_hooks("calendar_review_ids"):
+        review |= fn(request, [a.pk for a in appointments])
     audit(
         user=request.user,
         action=AuditEvent.Action.VIEW,
@@ -152,16 +151,8 @@ def appointment_detail(request, pk):
             "practitioner": appointment.practitioner,
         }
     )
-    clinical = None
-    if request.user.has_perm(intake_staff.PERMISSION):
-        clinical = intake_selectors.appointment_clinical(appointment=appointment)
-        audit(
-            user=request.user,
-            action=AuditEvent.Action.VIEW,
-            obj=appointment,
-            summary=f"screening and intake for {appointment.reference}",
-        )
-    # Apps above booking add their own panels (the exercise program's adherence, ...).
+    # Apps above booking add their own panels (screening and intake, the exercise program's
+    # adherence, ...), each checking its own permission and writing its own audit entry.
     panels = [
         html for fn in hooks.get_hooks("appointment_panels") if (html := fn(request, appointment))
     ]
@@ -170,7 +161,6 @@ def appointment_detail(request, pk):
         "booking/staff/appointment.html",
         {
             "panels": panels,
-            "clinical": clinical,
             "appointment": appointment,
             "zone": context.zone,
             "move_form": move_form,

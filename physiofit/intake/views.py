@@ -13,9 +13,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from wagtail import hooks
 
 from physiofit.booking import selectors as booking_selectors
+from physiofit.booking.links import appointment_from_token, link_expired
 from physiofit.booking.models import Appointment, Patient, Service
 from physiofit.booking.tokens import manage_link_create
-from physiofit.booking.views import _appointment_from_token, _expired
 from physiofit.core.models import clinic_today
 from physiofit.core.ratelimit import over_limit
 
@@ -137,8 +137,8 @@ def screening_check(request, service_slug):
 
 @require_http_methods(["GET", "POST"])
 def intake(request, token):
-    appointment = _appointment_from_token(token)
-    if expired := _expired(request, appointment):
+    appointment = appointment_from_token(token)
+    if expired := link_expired(request, appointment):
         return expired
     if portal_links_held(patient=appointment.patient):
         # The answers are clinical: while a new address typed in by non-clinical staff awaits

@@ -1,9 +1,11 @@
 from django.contrib.auth.models import Permission
+from django.template.loader import render_to_string
 from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.ui.components import Component
 from wagtail.admin.widgets.button import HeaderButton
 
+from physiofit.core.models import AuditEvent, audit
 from physiofit.core.permissions import PermissionMenuItem
 
 from . import record_views, selectors, staff
@@ -116,3 +118,38 @@ def add_email_approvals(request, panels):
 def patient_erase_url(request, patient):
     """Booking's plain delete of a patient comes here: erasure checks retention first."""
     return reverse("intake_staff:erase", args=[patient.pk])
+
+
+@hooks.register("calendar_review_ids")
+def calendar_review_ids(request, appointment_ids):
+    """Booking's calendar marks the visits whose screening waits for a clinician."""
+    if not request.user.has_perm(staff.PERMISSION):
+        return set()
+    return selectors.pending_review_ids(appointment_ids)
+
+
+@hooks.register("appointment_panels", order=-10)
+def appointment_screening_panel(request, appointment):
+    """On a visit's page, for clinical staff, first: the screening answers and the intake."""
+    if not request.user.has_perm(staff.PERMISSION):
+        return ""
+    clinical = selectors.appointment_clinical(appointment=appointment)
+    audit(
+        user=request.user,
+        action=AuditEvent.Action.VIEW,
+        obj=appointment,
+        summary=f"screening and intake for {appointment.reference}",
+    )
+    return render_to_string(
+        "intake/staff/_clinical.html",
+        {"clinical": clinical, "appointment": appointment},
+        request=request,
+    )
+
+
+@hooks.register("manage_link_email_context")
+def manage_link_intake_url(appointment, token, public_url):
+    """Booking emails with a manage link carry the pre-visit questions while they are open."""
+    if selectors.intake_state(appointment=appointment) not in ("sent", "draft"):
+        return {"intake_url": ""}
+    return {"intake_url": public_url(reverse("intake:intake", args=[token]))}

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "physiofit.booking",
     "physiofit.intake",
     "physiofit.exercises",
+    "physiofit.flow",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

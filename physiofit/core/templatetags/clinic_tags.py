@@ -64,8 +64,10 @@ def menu_items(context) -> list[dict]:
 @register.simple_tag(takes_context=True)
 def footer_pages(context):
     """Standard pages kept out of the main menu: privacy notice, disclaimer."""
-    from physiofit.website.models import StandardPage
+    from django.apps import apps
 
+    # By label: core sits below the site's page types and does not import them.
+    StandardPage = apps.get_model("website", "StandardPage")
     return _per_request(
         context,
         "footer_pages",

@@ -13,29 +13,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from physiofit.booking import ical, identity, selectors, services
+from physiofit.booking.forms import PatientDetailsForm, WaitlistForm
+from physiofit.booking.links import appointment_from_token, link_expired, message, render
+from physiofit.booking.models import Appointment, Patient, Practitioner, Service
+from physiofit.booking.tokens import manage_link_create, offer_from_token
 from physiofit.core.models import ClinicSettings, clinic_today
 from physiofit.core.ratelimit import over_limit
 from physiofit.intake import selectors as intake_selectors
 from physiofit.intake import services as intake_services
 from physiofit.intake.gate import forget_screening, outcome_page, screening_gate, session_screening
 
-from . import ical, identity, selectors, services
-from .forms import PatientDetailsForm, WaitlistForm
-from .models import Appointment, Patient, Practitioner, Service
-from .tokens import manage_link_appointment, manage_link_create, offer_from_token
-
 ANY = "any"
 IDEMPOTENCY_KEY = re.compile(r"[-A-Za-z0-9_]{1,64}")
-
-
-def render(request, template: str, context: dict, status: int = 200) -> TemplateResponse:
-    response = TemplateResponse(request, f"booking/{template}.html", context, status=status)
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def message(request, title: str, text: str, status: int) -> TemplateResponse:
-    return render(request, "message", {"title": title, "text": text}, status=status)
 
 
 def _rate_limited(request) -> TemplateResponse | None:
@@ -332,27 +322,9 @@ def confirm(request, service_slug, who):
     )
 
 
-def _appointment_from_token(token: str) -> Appointment:
-    appointment = manage_link_appointment(token)
-    if appointment is None:
-        raise Http404("This link is not valid.")
-    return appointment
-
-
-def _expired(request, appointment) -> TemplateResponse | None:
-    if appointment.end < timezone.now():
-        return message(
-            request,
-            "This link has expired",
-            "Links to manage an appointment stop working once it has taken place.",
-            410,
-        )
-    return None
-
-
 def manage(request, token):
-    appointment = _appointment_from_token(token)
-    if expired := _expired(request, appointment):
+    appointment = appointment_from_token(token)
+    if expired := link_expired(request, appointment):
         return expired
     context = selectors.booking_context()
     changeable = (
@@ -377,8 +349,8 @@ def manage(request, token):
 
 
 def manage_ics(request, token):
-    appointment = _appointment_from_token(token)
-    if expired := _expired(request, appointment):
+    appointment = appointment_from_token(token)
+    if expired := link_expired(request, appointment):
         return expired
     clinic = ClinicSettings.for_request(request)
     response = HttpResponse(
@@ -394,8 +366,8 @@ def manage_ics(request, token):
 
 @require_POST
 def manage_cancel(request, token):
-    appointment = _appointment_from_token(token)
-    if expired := _expired(request, appointment):
+    appointment = appointment_from_token(token)
+    if expired := link_expired(request, appointment):
         return expired
     try:
         services.appointment_cancel(appointment=appointment)
@@ -406,8 +378,8 @@ def manage_cancel(request, token):
 
 @require_http_methods(["GET", "POST"])
 def manage_reschedule(request, token):
-    appointment = _appointment_from_token(token)
-    if expired := _expired(request, appointment):
+    appointment = appointment_from_token(token)
+    if expired := link_expired(request, appointment):
         return expired
     context = selectors.booking_context()
     now = timezone.now()

@@ -15,14 +15,13 @@ from ninja.decorators import decorate_view
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import StrictBool
 
+from physiofit.booking import selectors, services
+from physiofit.booking.forms import PatientDetailsForm
+from physiofit.booking.models import Service
+from physiofit.booking.tokens import manage_link_create
 from physiofit.core.ratelimit import over_limit
 from physiofit.intake import services as intake_services
 from physiofit.intake import triage
-
-from . import selectors, services
-from .forms import PatientDetailsForm
-from .models import Service
-from .tokens import manage_link_create
 
 MAX_SEARCH_DAYS = 62
 # Slugs and keys are checked before they reach a query: PostgreSQL refuses a NUL byte in text
@@ -192,7 +191,7 @@ def list_services(request: HttpRequest):
 
 @api.get("/practitioners", response=list[PractitionerOut])
 def list_practitioners(request: HttpRequest):
-    from .models import Practitioner
+    from physiofit.booking.models import Practitioner
 
     return [
         {
