@@ -28,13 +28,27 @@ TIMED_CODES = {
     "97535": "Self-care / home management training",
     "97035": "Ultrasound",
 }
-# Billed once per visit whatever the time: evaluations by complexity, and the re-evaluation.
+# Billed once per visit whatever the time: evaluations by complexity, the re-evaluation, and
+# supervised modalities.
 UNTIMED_CODES = {
     "97161": "PT evaluation, low complexity",
     "97162": "PT evaluation, moderate complexity",
     "97163": "PT evaluation, high complexity",
     "97164": "PT re-evaluation",
+    "97010": "Hot or cold packs",
+    "97012": "Mechanical traction",
+    "97014": "Electrical stimulation, unattended",
 }
+
+
+def visit_units(minutes: dict[str, int], untimed: list[str], *, rule: str = CMS) -> dict[str, int]:
+    """Units per code for a whole visit: the timed codes by `rule`, each untimed code once."""
+    units = timed_units(minutes, rule=rule)
+    for code in untimed:
+        if code not in UNTIMED_CODES:
+            raise ValueError(f"{code} is not an untimed code.")
+        units[code] = 1
+    return units
 
 
 def units_for_total(total_minutes: int) -> int:

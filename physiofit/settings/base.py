@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "physiofit.booking",
     "physiofit.intake",
     "physiofit.exercises",
+    "physiofit.care",
     "physiofit.flow",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

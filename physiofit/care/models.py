@@ -1,0 +1,212 @@
+"""The clinical record: episodes of care, their diagnoses, and the notes written in them.
+
+A note is a draft until its author signs it; a signed note never changes again (the model
+refuses the save), and what comes after is an addendum with its own signature. Every read and
+write goes through `services` and `selectors` and is audit-logged by the views."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+
+from physiofit.booking.models import Appointment, Patient
+from physiofit.core.text import validate_single_line
+
+from . import billing
+
+
+@register_setting(icon="doc-full")
+class CareSettings(BaseSiteSetting):
+    """The clinic's rules for clinical notes."""
+
+    billing_rule = models.CharField(
+        "timed-code billing rule",
+        max_length=20,
+        choices=[
+            (billing.CMS, "CMS 8-minute rule (Medicare, and payers who follow it)"),
+            (billing.SUBSTANTIAL_PORTION, "Substantial portion: each code on its own"),
+        ],
+        default=billing.CMS,
+        help_text="How the minutes of timed CPT codes become 15-minute units on a note.",
+    )
+    unsigned_after_hours = models.PositiveSmallIntegerField(
+        "list unsigned notes after (hours)",
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+        help_text="Drafts older than this are listed on the therapist's dashboard.",
+    )
+
+    class Meta:
+        verbose_name = "Clinical notes"
+
+
+class Episode(models.Model):
+    """One course of care for one problem, from the initial evaluation to discharge."""
+
+    wagtail_reference_index_ignore = True
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="episodes")
+    title = models.CharField(
+        max_length=120, validators=[validate_single_line], help_text="e.g. Low back pain"
+    )
+    opened_on = models.DateField()
+    closed_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=6, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-opened_on", "-pk"]
+        permissions = [("write_note", "Can write and sign clinical notes")]
+
+    def __str__(self) -> str:
+        return f"{self.title} (from {self.opened_on:%b %-d, %Y})"
+
+
+class Diagnosis(models.Model):
+    """An ICD-10-CM code on the episode, with its description as the code set gave it then."""
+
+    wagtail_reference_index_ignore = True
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="diagnoses")
+    code = models.CharField(max_length=8)
+    description = models.CharField(max_length=300)
+    position = models.PositiveSmallIntegerField(default=0)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["episode", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "code"], name="one_code_per_episode")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.description}"
+
+
+class SignedNoteError(ValidationError):
+    """A signed note was about to change: only addenda may follow a signature."""
+
+
+class Note(models.Model):
+    """One clinical document in SOAP form: an evaluation, a daily note, a progress note or a
+    discharge summary."""
+
+    wagtail_reference_index_ignore = True
+
+    class Kind(models.TextChoices):
+        EVALUATION = "evaluation", "Initial evaluation"
+        DAILY = "daily", "Daily note"
+        PROGRESS = "progress", "Progress note"
+        DISCHARGE = "discharge", "Discharge summary"
+
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="notes")
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="notes"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    visit_on = models.DateField(help_text="The clinic's day of the visit the note is about.")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="care_notes"
+    )
+    subjective = models.TextField(blank=True, max_length=10000)
+    objective = models.TextField(blank=True, max_length=10000)
+    assessment = models.TextField(blank=True, max_length=10000)
+    plan = models.TextField(blank=True, max_length=10000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Set once, by signing: who, as what, when. After that the note is locked.
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    signer_name = models.CharField(max_length=200, blank=True)
+    # The billing rule the units were worked out by, kept with the signature.
+    billing_rule = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["-visit_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "kind"],
+                condition=Q(appointment__isnull=False),
+                name="one_note_of_a_kind_per_visit",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["author", "signed_at"], name="note_author_signed"),
+            models.Index(fields=["episode", "visit_on"], name="note_episode_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.visit_on:%b %-d, %Y}"
+
+    def save(self, *args, **kwargs):
+        signing = kwargs.pop("signing", False)
+        if self.pk is not None and not signing:
+            locked = Note.objects.filter(pk=self.pk, signed_at__isnull=False).exists()
+            if locked:
+                raise SignedNoteError("This note is signed: add an addendum instead.")
+        super().save(*args, **kwargs)
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+
+class Intervention(models.Model):
+    """What was done in the visit, with its CPT code and minutes; units are worked out from all
+    of the note's timed minutes together (billing.timed_units) and kept when it is signed."""
+
+    wagtail_reference_index_ignore = True
+
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="interventions")
+    code = models.CharField(max_length=5)
+    minutes = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(240)], help_text="0 for an untimed code."
+    )
+    units = models.PositiveSmallIntegerField(default=0)
+    detail = models.CharField(max_length=300, blank=True, validators=[validate_single_line])
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["note", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.minutes} min · {self.units} unit(s)"
+
+    def save(self, *args, **kwargs):
+        signing = kwargs.pop("signing", False)
+        if not signing and Note.objects.filter(pk=self.note_id, signed_at__isnull=False).exists():
+            raise SignedNoteError("This note is signed: add an addendum instead.")
+        super().save(*args, **kwargs)
+
+
+class Addendum(models.Model):
+    """Text added to a signed note, signed by its own author when written."""
+
+    wagtail_reference_index_ignore = True
+
+    note = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="addenda")
+    text = models.TextField(max_length=5000)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signer_name = models.CharField(max_length=200)
+    signed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["note", "signed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Addendum {self.signed_at:%b %-d, %Y %H:%M}"

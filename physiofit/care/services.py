@@ -1,0 +1,276 @@
+"""Writes to the clinical record: episodes, diagnoses, notes, signatures and addenda.
+
+Views audit what they call; these functions keep the rules: a signed note never changes, only
+its author edits or signs a draft, a signature needs the signer's password, and the units on a
+note always follow its minutes by the clinic's billing rule."""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import simple_icd_10_cm as icd
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from wagtail.models import Site
+
+from physiofit.booking.models import Appointment, Patient
+from physiofit.core.models import clinic_zone
+
+from . import billing
+from .models import Addendum, CareSettings, Diagnosis, Episode, Intervention, Note
+
+ERRORS = {
+    "unknown_code": "{code} is not an ICD-10-CM code. Search by code or by words.",
+    "not_billable": (
+        "{code} is a category, not a billable code: choose one of the codes under it."
+    ),
+    "duplicate_code": "{code} is already on this episode.",
+    "episode_closed": "This episode of care is closed: open a new one for new care.",
+    "no_episode": (
+        "{name} has no open episode of care. Open one (with the initial evaluation) first."
+    ),
+    "signed": "This note is signed: add an addendum instead.",
+    "not_author": "Only the note's author can change or sign it.",
+    "bad_password": "That password is not right. The note was not signed.",
+    "empty": "Write the assessment before signing: a signed note must say what was found.",
+    "unknown_cpt": "{code} is not a CPT code this clinic bills. Choose one from the list.",
+    "cpt_twice": "{code} is listed twice: put its minutes on one line.",
+    "minutes": "{code}: minutes must be between 1 and 240 for a timed code.",
+    "addendum_empty": "Write the addendum's text.",
+    "unsigned_addendum": "A draft can still be edited: addenda are for signed notes.",
+}
+
+
+class CareError(Exception):
+    """A rule of the record was broken: `code` names it, `message` is for the clinician."""
+
+    def __init__(self, error: str, /, **params):
+        self.code = error
+        self.message = ERRORS[error].format(**params)
+        super().__init__(self.message)
+
+
+def care_settings() -> CareSettings:
+    return CareSettings.for_site(Site.objects.get(is_default_site=True))
+
+
+# --- ICD-10-CM ------------------------------------------------------------------------------
+
+CODE_LIKE = re.compile(r"^[A-Za-z]\d[0-9A-Za-z]?\.?[0-9A-Za-z]{0,4}$")
+
+
+def icd_describe(code: str) -> tuple[str, str]:
+    """(code with its dot, description) for a billable ICD-10-CM code, or CareError."""
+    raw = code.strip().upper()
+    if not icd.is_valid_item(raw):
+        raise CareError("unknown_code", code=raw[:12] or "That")
+    if not icd.is_leaf(raw):
+        raise CareError("not_billable", code=icd.add_dot(raw))
+    return icd.add_dot(raw), icd.get_description(raw)
+
+
+def icd_search(query: str, *, limit: int = 25) -> list[tuple[str, str]]:
+    """Billable codes whose code starts with `query` or whose description holds every word
+    of it; most specific match first. The code set ships with simple-icd-10-cm."""
+    query = " ".join(query.split())[:80]
+    if len(query) < 2:
+        return []
+    found: list[tuple[str, str]] = []
+    if CODE_LIKE.match(query):
+        prefix = query.upper().replace(".", "")
+        found = [
+            (icd.add_dot(c), icd.get_description(c)) for c in _leaf_codes() if c.startswith(prefix)
+        ]
+    if not found:
+        words = query.lower().split()
+        found = [
+            (icd.add_dot(c), description)
+            for c, description in _leaf_descriptions()
+            if all(w in description.lower() for w in words)
+        ]
+    return found[:limit]
+
+
+_LEAVES: list[str] = []
+_DESCRIPTIONS: list[tuple[str, str]] = []
+
+
+def _leaf_codes() -> list[str]:
+    if not _LEAVES:
+        _LEAVES.extend(c for c in icd.get_all_codes(False) if icd.is_leaf(c))
+    return _LEAVES
+
+
+def _leaf_descriptions() -> list[tuple[str, str]]:
+    if not _DESCRIPTIONS:
+        _DESCRIPTIONS.extend((c, icd.get_description(c)) for c in _leaf_codes())
+    return _DESCRIPTIONS
+
+
+# --- Episodes and diagnoses -----------------------------------------------------------------
+
+
+def episode_open(*, patient: Patient, user, title: str, opened_on: date) -> Episode:
+    return Episode.objects.create(
+        patient=patient, title=title.strip()[:120], opened_on=opened_on, created_by=user
+    )
+
+
+def open_episode(patient: Patient) -> Episode | None:
+    return patient.episodes.filter(status=Episode.Status.OPEN).order_by("-opened_on").first()
+
+
+def diagnosis_add(*, episode: Episode, code: str) -> Diagnosis:
+    if episode.status != Episode.Status.OPEN:
+        raise CareError("episode_closed")
+    dotted, description = icd_describe(code)
+    try:
+        with transaction.atomic():
+            return Diagnosis.objects.create(
+                episode=episode,
+                code=dotted,
+                description=description[:300],
+                position=episode.diagnoses.count(),
+            )
+    except IntegrityError as error:
+        raise CareError("duplicate_code", code=dotted) from error
+
+
+def diagnosis_remove(*, episode: Episode, diagnosis_id: int) -> Diagnosis | None:
+    if episode.status != Episode.Status.OPEN:
+        raise CareError("episode_closed")
+    diagnosis = episode.diagnoses.filter(pk=diagnosis_id).first()
+    if diagnosis is not None:
+        diagnosis.delete()
+    return diagnosis
+
+
+# --- Notes ----------------------------------------------------------------------------------
+
+
+def note_start(*, appointment: Appointment, user, kind: str = Note.Kind.DAILY) -> Note:
+    """The note for this visit, started in one click: an existing one of the kind is returned
+    as it is; a new one carries the last note's objective findings forward for editing."""
+    existing = Note.objects.filter(appointment=appointment, kind=kind).first()
+    if existing is not None:
+        return existing
+    episode = open_episode(appointment.patient)
+    if episode is None:
+        raise CareError("no_episode", name=appointment.patient.first_name)
+    last = episode.notes.exclude(objective="").order_by("-visit_on", "-pk").first()
+    try:
+        with transaction.atomic():
+            return Note.objects.create(
+                episode=episode,
+                appointment=appointment,
+                kind=kind,
+                visit_on=appointment.start.astimezone(clinic_zone()).date(),
+                author=user,
+                objective=last.objective if last else "",
+            )
+    except IntegrityError:  # a second click raced the first: the first one's note
+        return Note.objects.get(appointment=appointment, kind=kind)
+
+
+@dataclass(frozen=True)
+class InterventionData:
+    code: str
+    minutes: int
+    detail: str = ""
+
+
+def _units(rows: list[InterventionData], rule: str) -> dict[str, int]:
+    codes = [r.code for r in rows]
+    for code in codes:
+        if code not in billing.TIMED_CODES and code not in billing.UNTIMED_CODES:
+            raise CareError("unknown_cpt", code=code)
+        if codes.count(code) > 1:
+            raise CareError("cpt_twice", code=code)
+    timed = {r.code: r.minutes for r in rows if r.code in billing.TIMED_CODES}
+    for code, minutes in timed.items():
+        if not 1 <= minutes <= 240:
+            raise CareError("minutes", code=code)
+    untimed = [r.code for r in rows if r.code in billing.UNTIMED_CODES]
+    return billing.visit_units(timed, untimed, rule=rule)
+
+
+def note_save(
+    *, note: Note, user, fields: dict[str, str], interventions: list[InterventionData]
+) -> Note:
+    """Save a draft's SOAP text and its interventions (replacing them), units worked out."""
+    units = _units(interventions, care_settings().billing_rule)
+    with transaction.atomic():
+        note = Note.objects.select_for_update().get(pk=note.pk)
+        if note.is_signed:
+            raise CareError("signed")
+        if note.author_id != user.pk:
+            raise CareError("not_author")
+        for name in ("subjective", "objective", "assessment", "plan"):
+            setattr(note, name, fields.get(name, "").strip())
+        note.save()
+        note.interventions.all().delete()
+        Intervention.objects.bulk_create(
+            Intervention(
+                note=note,
+                code=row.code,
+                minutes=row.minutes if row.code in billing.TIMED_CODES else 0,
+                units=units[row.code],
+                detail=row.detail.strip()[:300],
+                position=i,
+            )
+            for i, row in enumerate(interventions)
+        )
+    return note
+
+
+def signer_name(user) -> str:
+    """How a signature reads: the name, then the credentials of the user's practitioner."""
+    name = user.get_full_name() or user.get_username()
+    practitioner = getattr(user, "practitioner", None)
+    if practitioner is not None and practitioner.credentials:
+        return f"{name}, {practitioner.credentials}"
+    return name
+
+
+def note_sign(*, note: Note, user, password: str) -> Note:
+    """Sign a draft with the author's password: locked from then on, the units recomputed by
+    the clinic's rule and kept with the rule's name."""
+    if not user.check_password(password):
+        raise CareError("bad_password")
+    rule = care_settings().billing_rule
+    with transaction.atomic():
+        note = Note.objects.select_for_update().get(pk=note.pk)
+        if note.is_signed:
+            raise CareError("signed")
+        if note.author_id != user.pk:
+            raise CareError("not_author")
+        if not note.assessment.strip():
+            raise CareError("empty")
+        rows = list(note.interventions.all())
+        units = _units([InterventionData(r.code, r.minutes) for r in rows], rule)
+        for row in rows:
+            row.units = units[row.code]
+            row.save(update_fields=["units"], signing=True)
+        note.signed_at = timezone.now()
+        note.signed_by = user
+        note.signer_name = signer_name(user)[:200]
+        note.billing_rule = rule
+        note.save(signing=True)
+    return note
+
+
+def addendum_add(*, note: Note, user, text: str, password: str) -> Addendum:
+    if not user.check_password(password):
+        raise CareError("bad_password")
+    if not note.is_signed:
+        raise CareError("unsigned_addendum")
+    text = text.strip()
+    if not text:
+        raise CareError("addendum_empty")
+    return Addendum.objects.create(
+        note=note,
+        text=text[:5000],
+        author=user,
+        signer_name=signer_name(user)[:200],
+        signed_at=timezone.now(),
+    )

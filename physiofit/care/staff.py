@@ -1,0 +1,293 @@
+"""The clinical record in the admin: a patient's episodes of care with their diagnoses, and the
+notes written in them (start from the visit, edit the draft, sign, add an addendum).
+
+Reading needs the clinical permission; writing also needs `care.write_note`. Every view and
+change is audit-logged."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from physiofit.booking.models import Appointment, Patient
+from physiofit.core.models import AuditEvent, audit, clinic_today
+
+from . import billing, selectors, services
+from .forms import AddendumForm, EpisodeForm, InterventionFormSet, NoteForm, SignForm
+from .models import Episode, Note
+
+READ = "intake.view_clinical_record"
+WRITE = "care.write_note"
+
+
+def _needs(*perms):
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.has_perms(perms):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+readers = _needs(READ)
+writers = _needs(READ, WRITE)
+
+
+def _page(request, template: str, context: dict, status: int = 200) -> TemplateResponse:
+    response = TemplateResponse(request, f"care/staff/{template}.html", context, status=status)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- The patient's clinical record ----------------------------------------------------------
+
+
+@readers
+def record(request, pk):
+    """Episodes, diagnoses (with a code search for the open one) and notes."""
+    patient = get_object_or_404(Patient, pk=pk)
+    query = request.GET.get("q", "")[:80]
+    found = services.icd_search(query) if query else []
+    audit(user=request.user, action=AuditEvent.Action.VIEW, obj=patient, summary="clinical record")
+    return _page(
+        request,
+        "record",
+        {
+            "patient": patient,
+            "episodes": [(e, selectors.episode_notes(e)) for e in selectors.episodes(patient)],
+            "open_episode": services.open_episode(patient),
+            "episode_form": EpisodeForm(initial={"opened_on": clinic_today()}),
+            "query": query,
+            "found": found,
+            "can_write": request.user.has_perm(WRITE),
+        },
+    )
+
+
+@writers
+@require_POST
+def episode_open(request, pk):
+    patient = get_object_or_404(Patient, pk=pk)
+    form = EpisodeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the episode a title and a first day.")
+        return redirect("care_staff:record", patient.pk)
+    episode = services.episode_open(patient=patient, user=request.user, **form.cleaned_data)
+    audit(user=request.user, action=AuditEvent.Action.CREATE, obj=episode, patient=patient)
+    messages.success(request, f"Episode opened: {episode.title}.")
+    return redirect("care_staff:record", patient.pk)
+
+
+@writers
+@require_POST
+def diagnosis_add(request, pk):
+    episode = get_object_or_404(Episode.objects.select_related("patient"), pk=pk)
+    try:
+        diagnosis = services.diagnosis_add(episode=episode, code=request.POST.get("code", ""))
+    except services.CareError as error:
+        messages.error(request, error.message)
+    else:
+        audit(
+            user=request.user,
+            action=AuditEvent.Action.CHANGE,
+            obj=episode,
+            patient=episode.patient,
+            summary=f"diagnosis added: {diagnosis.code}",
+        )
+        messages.success(request, f"Added {diagnosis.code} {diagnosis.description}.")
+    return redirect("care_staff:record", episode.patient_id)
+
+
+@writers
+@require_POST
+def diagnosis_remove(request, pk, diagnosis_pk):
+    episode = get_object_or_404(Episode.objects.select_related("patient"), pk=pk)
+    try:
+        removed = services.diagnosis_remove(episode=episode, diagnosis_id=diagnosis_pk)
+    except services.CareError as error:
+        messages.error(request, error.message)
+    else:
+        if removed is not None:
+            audit(
+                user=request.user,
+                action=AuditEvent.Action.CHANGE,
+                obj=episode,
+                patient=episode.patient,
+                summary=f"diagnosis removed: {removed.code}",
+            )
+            messages.success(request, f"Removed {removed.code}.")
+    return redirect("care_staff:record", episode.patient_id)
+
+
+# --- Notes ----------------------------------------------------------------------------------
+
+
+@writers
+@require_POST
+def note_start(request, pk):
+    """From the visit's page, one click: this visit's daily note (new or the one started)."""
+    appointment = get_object_or_404(Appointment.objects.select_related("patient"), pk=pk)
+    try:
+        note = services.note_start(appointment=appointment, user=request.user)
+    except services.CareError as error:
+        messages.error(request, error.message)
+        return redirect("care_staff:record", appointment.patient_id)
+    audit(
+        user=request.user,
+        action=AuditEvent.Action.CREATE,
+        obj=note,
+        patient=appointment.patient,
+        summary=f"daily note for {appointment.reference}",
+    )
+    return redirect("care_staff:note", note.pk)
+
+
+def _intervention_initial(note: Note) -> list[dict]:
+    return [
+        {"code": i.code, "minutes": i.minutes or None, "detail": i.detail}
+        for i in note.interventions.all()
+    ]
+
+
+@readers
+@require_http_methods(["GET", "POST"])
+def note(request, pk):
+    """A note: its draft editor for the author, the signed note (with addenda) for anyone
+    who may read the record."""
+    note = selectors.note_detail(pk)
+    if note is None:
+        raise Http404("No such note.")
+    patient = note.episode.patient
+    editable = not note.is_signed and note.author_id == request.user.pk
+    editable = editable and request.user.has_perm(WRITE)
+    data = request.POST if request.method == "POST" else None
+    if data is not None and not editable:
+        raise PermissionDenied
+    form = NoteForm(
+        data,
+        initial={k: getattr(note, k) for k in ("subjective", "objective", "assessment", "plan")},
+    )
+    rows = InterventionFormSet(
+        data, prefix="cpt", initial=None if data else _intervention_initial(note)
+    )
+    status = 200
+    if data is not None:
+        if form.is_valid() and rows.is_valid():
+            items = [
+                services.InterventionData(r["code"], r.get("minutes") or 0, r.get("detail", ""))
+                for r in rows.cleaned_data
+                if r and not r.get("DELETE")
+            ]
+            try:
+                services.note_save(
+                    note=note, user=request.user, fields=form.cleaned_data, interventions=items
+                )
+            except services.CareError as error:
+                messages.error(request, error.message)
+                status = 400
+            else:
+                audit(
+                    user=request.user,
+                    action=AuditEvent.Action.CHANGE,
+                    obj=note,
+                    patient=patient,
+                    summary="draft saved",
+                )
+                messages.success(request, "Draft saved. Sign it when it is complete.")
+                return redirect("care_staff:note", note.pk)
+        else:
+            status = 400
+            messages.error(request, "Please correct the marked fields.")
+    else:
+        audit(
+            user=request.user,
+            action=AuditEvent.Action.VIEW,
+            obj=note,
+            patient=patient,
+            summary=str(note),
+        )
+    interventions = list(note.interventions.all())
+    return _page(
+        request,
+        "note",
+        {
+            "note": note,
+            "patient": patient,
+            "editable": editable,
+            "form": form,
+            "rows": rows,
+            "interventions": interventions,
+            "total_units": sum(i.units for i in interventions),
+            "timed_minutes": sum(i.minutes for i in interventions if i.code in billing.TIMED_CODES),
+            "sign_form": SignForm(),
+            "addendum_form": AddendumForm(),
+            "rule": services.care_settings().get_billing_rule_display(),
+        },
+        status=status,
+    )
+
+
+@writers
+@require_POST
+def note_sign(request, pk):
+    note = get_object_or_404(Note.objects.select_related("episode__patient"), pk=pk)
+    form = SignForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.CareError("bad_password")
+        services.note_sign(note=note, user=request.user, password=form.cleaned_data["password"])
+    except services.CareError as error:
+        audit(
+            user=request.user,
+            action=AuditEvent.Action.DENIED,
+            obj=note,
+            patient=note.episode.patient,
+            summary=f"sign refused ({error.code})",
+        )
+        messages.error(request, error.message)
+        return redirect("care_staff:note", note.pk)
+    audit(
+        user=request.user,
+        action=AuditEvent.Action.CHANGE,
+        obj=note,
+        patient=note.episode.patient,
+        summary="signed",
+    )
+    messages.success(request, "Signed. The note is locked; later changes are addenda.")
+    return redirect("care_staff:note", note.pk)
+
+
+@writers
+@require_POST
+def addendum(request, pk):
+    note = get_object_or_404(Note.objects.select_related("episode__patient"), pk=pk)
+    form = AddendumForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.CareError("addendum_empty" if form.has_error("text") else "bad_password")
+        services.addendum_add(
+            note=note,
+            user=request.user,
+            text=form.cleaned_data["text"],
+            password=form.cleaned_data["password"],
+        )
+    except services.CareError as error:
+        messages.error(request, error.message)
+        return redirect("care_staff:note", note.pk)
+    audit(
+        user=request.user,
+        action=AuditEvent.Action.CHANGE,
+        obj=note,
+        patient=note.episode.patient,
+        summary="addendum signed",
+    )
+    messages.success(request, "Addendum signed and added under the note.")
+    return redirect("care_staff:note", note.pk)

@@ -1,0 +1,91 @@
+from django.contrib.auth.models import Permission
+from django.template.loader import render_to_string
+from django.urls import include, path, reverse
+from django.utils import timezone
+from wagtail import hooks
+from wagtail.admin.ui.components import Component
+from wagtail.admin.widgets.button import HeaderButton
+
+from . import selectors, services, staff
+
+
+@hooks.register("register_permissions")
+def register_permissions():
+    """Let admins give a group the right to write and sign notes (Settings → Groups)."""
+    return Permission.objects.filter(content_type__app_label="care", codename="write_note")
+
+
+@hooks.register("register_admin_urls")
+def register_care_urls():
+    urls = [
+        path("patient/<int:pk>/", staff.record, name="record"),
+        path("patient/<int:pk>/episode/", staff.episode_open, name="episode_open"),
+        path("episode/<int:pk>/diagnosis/", staff.diagnosis_add, name="diagnosis_add"),
+        path(
+            "episode/<int:pk>/diagnosis/<int:diagnosis_pk>/remove/",
+            staff.diagnosis_remove,
+            name="diagnosis_remove",
+        ),
+        path("visit/<int:pk>/note/", staff.note_start, name="note_start"),
+        path("note/<int:pk>/", staff.note, name="note"),
+        path("note/<int:pk>/sign/", staff.note_sign, name="note_sign"),
+        path("note/<int:pk>/addendum/", staff.addendum, name="addendum"),
+    ]
+    return [path("care/", include((urls, "care_staff")))]
+
+
+@hooks.register("patient_record_buttons")
+def clinical_record_button(request, patient):
+    if not request.user.has_perm(staff.READ):
+        return []
+    return [
+        HeaderButton(
+            "Clinical record",
+            url=reverse("care_staff:record", args=[patient.pk]),
+            icon_name="doc-full",
+        )
+    ]
+
+
+@hooks.register("appointment_panels", order=-5)
+def appointment_notes(request, appointment):
+    """On a visit's page, for clinical staff: this visit's notes, and the one-click start."""
+    if not request.user.has_perm(staff.READ):
+        return ""
+    return render_to_string(
+        "care/staff/_appointment_panel.html",
+        {
+            "appointment": appointment,
+            "notes": selectors.visit_notes(appointment),
+            "episode": services.open_episode(appointment.patient),
+            "can_write": request.user.has_perm(staff.WRITE),
+        },
+        request=request,
+    )
+
+
+class UnsignedNotesPanel(Component):
+    """On the admin dashboard, for the author: drafts left unsigned past the clinic's limit."""
+
+    name = "unsigned_notes"
+    order = 40
+    template_name = "care/staff/dashboard_panel.html"
+
+    def __init__(self, notes: list, hours: int):
+        self.notes = notes
+        self.hours = hours
+
+    def get_context_data(self, parent_context):
+        return {"notes": self.notes, "hours": self.hours}
+
+
+@hooks.register("construct_homepage_panels")
+def add_unsigned_notes(request, panels):
+    if not request.user.has_perms([staff.READ, staff.WRITE]):
+        return
+    hours = services.care_settings().unsigned_after_hours
+    notes = selectors.unsigned_notes(
+        author=request.user, now=timezone.now(), older_than_hours=hours
+    )
+    if notes:
+        panels.append(UnsignedNotesPanel(notes, hours))

@@ -1,0 +1,220 @@
+"""The clinical record's rules: episodes and ICD-10-CM diagnoses, a daily note started from the
+visit with the last findings carried forward, units by the clinic's rule, signing with a
+password, the lock, addenda, and who may see or write what."""
+
+from datetime import date
+
+import pytest
+
+from physiofit.care import services
+from physiofit.care.models import CareSettings, Note, SignedNoteError
+from physiofit.core.models import AuditEvent
+from tests.booking.conftest import bend
+from tests.staff import login_staff
+
+from .conftest import PASSWORD, visit
+
+Row = services.InterventionData
+
+
+@pytest.fixture
+def episode(patient, therapist):
+    return services.episode_open(
+        patient=patient, user=therapist, title="Low back pain", opened_on=date(2026, 11, 2)
+    )
+
+
+def test_icd_codes_are_found_by_code_or_words_and_only_billable_ones_added(episode):
+    assert ("M54.50", "Low back pain, unspecified") in services.icd_search("M54.5")
+    assert ("M54.50", "Low back pain, unspecified") in services.icd_search("low back pain")
+    assert services.icd_search("zzqx nothing") == []
+    assert services.icd_search("m") == []  # one letter matches too much to help
+    diagnosis = services.diagnosis_add(episode=episode, code="m54.50")
+    assert (diagnosis.code, diagnosis.description) == ("M54.50", "Low back pain, unspecified")
+    with pytest.raises(services.CareError, match="already on this episode"):
+        services.diagnosis_add(episode=episode, code="M5450")
+    with pytest.raises(services.CareError, match="is a category"):
+        services.diagnosis_add(episode=episode, code="M54")
+    with pytest.raises(services.CareError, match="not an ICD-10-CM code"):
+        services.diagnosis_add(episode=episode, code="XYZ.123")
+
+
+def test_a_daily_note_starts_from_the_visit_and_carries_the_findings_forward(
+    booking, patient, therapist, episode, appointment
+):
+    first = services.note_start(appointment=appointment, user=therapist)
+    assert (first.episode, first.visit_on, first.kind) == (episode, date(2026, 12, 2), "daily")
+    assert services.note_start(appointment=appointment, user=therapist) == first  # one per visit
+    services.note_save(
+        note=first,
+        user=therapist,
+        fields={"objective": "Lumbar flexion 40°. SLR negative.", "assessment": "Improving."},
+        interventions=[Row("97110", 33), Row("97140", 7)],
+    )
+    nxt = services.note_start(
+        appointment=visit(booking, patient, bend(2026, 12, 4, 10)), user=therapist
+    )
+    assert nxt.objective == "Lumbar flexion 40°. SLR negative."
+    assert nxt.subjective == nxt.assessment == ""
+
+
+def test_units_follow_the_clinics_rule(therapist, episode, appointment, site):
+    note = services.note_start(appointment=appointment, user=therapist)
+    services.note_save(
+        note=note,
+        user=therapist,
+        fields={"assessment": "Ok."},
+        interventions=[Row("97110", 33), Row("97140", 7), Row("97164", 0)],
+    )
+    units = dict(note.interventions.values_list("code", "units"))
+    assert units == {"97110": 2, "97140": 1, "97164": 1}
+    settings = CareSettings.for_site(site["site"])
+    settings.billing_rule = "substantial_portion"
+    settings.save()
+    services.note_sign(note=note, user=therapist, password=PASSWORD)
+    note.refresh_from_db()
+    assert dict(note.interventions.values_list("code", "units"))["97140"] == 0
+    assert note.billing_rule == "substantial_portion"
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([Row("99999", 10)], "not a CPT code"),
+        ([Row("97110", 10), Row("97110", 5)], "listed twice"),
+        ([Row("97110", 0)], "between 1 and 240"),
+    ],
+)
+def test_bad_interventions_are_refused_whole(therapist, episode, appointment, rows, message):
+    note = services.note_start(appointment=appointment, user=therapist)
+    with pytest.raises(services.CareError, match=message):
+        services.note_save(note=note, user=therapist, fields={"plan": "x"}, interventions=rows)
+    note.refresh_from_db()
+    assert note.plan == ""
+
+
+def test_signing_needs_the_authors_password_and_locks_the_note(
+    therapist, other_therapist, episode, appointment
+):
+    note = services.note_start(appointment=appointment, user=therapist)
+    with pytest.raises(services.CareError, match="Write the assessment"):
+        services.note_sign(note=note, user=therapist, password=PASSWORD)
+    services.note_save(
+        note=note, user=therapist, fields={"assessment": "Better."}, interventions=[]
+    )
+    with pytest.raises(services.CareError, match="password is not right"):
+        services.note_sign(note=note, user=therapist, password="wrong")
+    with pytest.raises(services.CareError, match="Only the note's author"):
+        services.note_sign(note=note, user=other_therapist, password=PASSWORD)
+    signed = services.note_sign(note=note, user=therapist, password=PASSWORD)
+    assert signed.signer_name == "Alex Demo, PT"
+    with pytest.raises(services.CareError, match="signed"):
+        services.note_save(note=signed, user=therapist, fields={}, interventions=[])
+    signed.assessment = "Rewritten"
+    with pytest.raises(SignedNoteError):
+        signed.save()
+    assert Note.objects.get().assessment == "Better."
+    addendum = services.addendum_add(
+        note=signed, user=other_therapist, text="Called: pain eased.", password=PASSWORD
+    )
+    assert addendum.signer_name == "Jordan Sample"
+    with pytest.raises(services.CareError, match="Write the addendum"):
+        services.addendum_add(note=signed, user=therapist, text="  ", password=PASSWORD)
+
+
+def test_the_therapist_documents_a_visit_in_the_admin(client, therapist, episode, appointment):
+    login_staff(client, therapist)
+    page = client.get(f"/admin/calendar/appointment/{appointment.pk}/").content.decode()
+    assert "Start daily note" in page
+    response = client.post(f"/admin/care/visit/{appointment.pk}/note/")
+    note = Note.objects.get()
+    assert response["Location"] == f"/admin/care/note/{note.pk}/"
+    data = {
+        "subjective": "Less pain bending.",
+        "objective": "Flexion 50°.",
+        "assessment": "Improving as planned.",
+        "plan": "Progress loading.",
+        "cpt-TOTAL_FORMS": "3",
+        "cpt-INITIAL_FORMS": "0",
+        "cpt-MIN_NUM_FORMS": "0",
+        "cpt-MAX_NUM_FORMS": "12",
+        "cpt-0-code": "97110",
+        "cpt-0-minutes": "33",
+        "cpt-1-code": "97140",
+        "cpt-1-minutes": "7",
+        "cpt-2-code": "",
+        "cpt-2-minutes": "",
+    }
+    saved = client.post(f"/admin/care/note/{note.pk}/", data, follow=True).content.decode()
+    assert "Draft saved" in saved
+    assert "3 units" in saved
+    refused = client.post(f"/admin/care/note/{note.pk}/sign/", {"password": "nope"}, follow=True)
+    assert "password is not right" in refused.content.decode()
+    signed = client.post(f"/admin/care/note/{note.pk}/sign/", {"password": PASSWORD}, follow=True)
+    page = signed.content.decode()
+    assert "Signed</strong> by Alex Demo, PT" in page
+    assert "Add an addendum" in page
+    assert 'name="subjective"' not in page  # no editor on a signed note
+    client.post(
+        f"/admin/care/note/{note.pk}/addendum/", {"text": "Phoned later.", "password": PASSWORD}
+    )
+    assert "Phoned later." in client.get(f"/admin/care/note/{note.pk}/").content.decode()
+    actions = set(
+        AuditEvent.objects.filter(object_type="care.note").values_list("action", "summary")
+    )
+    assert {
+        ("change", "draft saved"),
+        ("change", "signed"),
+        ("change", "addendum signed"),
+    } <= actions
+    assert ("denied", "sign refused (bad_password)") in actions
+
+
+def test_front_desk_sees_no_notes_and_readers_cannot_write(
+    client, front_desk, therapist, episode, appointment, site
+):
+    from tests.care.conftest import clinician
+
+    note = services.note_start(appointment=appointment, user=therapist)
+    login_staff(client, front_desk)
+    for url in (f"/admin/care/note/{note.pk}/", f"/admin/care/patient/{episode.patient_id}/"):
+        assert client.get(url).status_code in (302, 403)
+    page = client.get(f"/admin/calendar/appointment/{appointment.pk}/").content.decode()
+    assert "Clinical notes" not in page
+    reader = clinician("Casey Reader", write=False)
+    login_staff(client, reader)
+    assert client.get(f"/admin/care/note/{note.pk}/").status_code == 200
+    assert client.post(f"/admin/care/note/{note.pk}/", {}).status_code in (302, 403)
+    assert client.post(f"/admin/care/visit/{appointment.pk}/note/").status_code in (302, 403)
+
+
+def test_another_therapist_reads_a_draft_but_cannot_change_it(
+    client, therapist, other_therapist, episode, appointment
+):
+    note = services.note_start(appointment=appointment, user=therapist)
+    login_staff(client, other_therapist)
+    page = client.get(f"/admin/care/note/{note.pk}/").content.decode()
+    assert "Draft" in page
+    assert 'name="subjective"' not in page
+    assert client.post(f"/admin/care/note/{note.pk}/", {"subjective": "x"}).status_code in (
+        302,
+        403,
+    )
+
+
+def test_the_record_page_opens_an_episode_and_adds_a_diagnosis(client, therapist, patient):
+    login_staff(client, therapist)
+    url = f"/admin/care/patient/{patient.pk}/"
+    assert "Open an episode of care" in client.get(url).content.decode()
+    client.post(f"{url}episode/", {"title": "Low back pain", "opened_on": "2026-12-01"})
+    episode = patient.episodes.get()
+    found = client.get(url, {"q": "low back pain"}).content.decode()
+    assert "M54.50" in found
+    client.post(f"/admin/care/episode/{episode.pk}/diagnosis/", {"code": "M54.50"})
+    page = client.get(url).content.decode()
+    assert "Low back pain, unspecified" in page
+    bad = client.post(
+        f"/admin/care/episode/{episode.pk}/diagnosis/", {"code": "<script>"}, follow=True
+    )
+    assert "is not an ICD-10-CM code" in bad.content.decode()
+    assert AuditEvent.objects.filter(summary="diagnosis added: M54.50").exists()
