@@ -19,11 +19,20 @@ class EpisodeForm(forms.Form):
     opened_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="From")
 
 
+def _text(help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        required=False,
+        max_length=10000,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
 class NoteForm(forms.Form):
-    subjective = forms.CharField(required=False, max_length=10000, widget=forms.Textarea)
-    objective = forms.CharField(required=False, max_length=10000, widget=forms.Textarea)
-    assessment = forms.CharField(required=False, max_length=10000, widget=forms.Textarea)
-    plan = forms.CharField(required=False, max_length=10000, widget=forms.Textarea)
+    subjective = _text()
+    objective = _text()
+    assessment = _text()
+    plan = _text()
 
 
 class InterventionForm(forms.Form):
@@ -32,6 +41,14 @@ class InterventionForm(forms.Form):
     detail = forms.CharField(
         max_length=300, required=False, validators=[validate_single_line], label="What was done"
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The table's column headings are not labels: each control names its column and line.
+        line = int(self.prefix.rsplit("-", 1)[-1]) + 1 if self.prefix else 1
+        for name, field in self.fields.items():
+            if name != "DELETE":
+                field.widget.attrs["aria-label"] = f"{self[name].label}, line {line}"
 
     def has_changed(self) -> bool:
         """A row without a code is empty, whatever else its fields show."""

@@ -179,7 +179,9 @@ class InterventionData:
     detail: str = ""
 
 
-def _units(rows: list[InterventionData], rule: str) -> dict[str, int]:
+def visit_units_for(rows: list[InterventionData], rule: str) -> dict[str, int]:
+    """Units per code for these interventions by `rule`; CareError for a code the clinic does
+    not bill, a code listed twice, or timed minutes out of range."""
     codes = [r.code for r in rows]
     for code in codes:
         if code not in billing.TIMED_CODES and code not in billing.UNTIMED_CODES:
@@ -198,7 +200,7 @@ def note_save(
     *, note: Note, user, fields: dict[str, str], interventions: list[InterventionData]
 ) -> Note:
     """Save a draft's SOAP text and its interventions (replacing them), units worked out."""
-    units = _units(interventions, care_settings().billing_rule)
+    units = visit_units_for(interventions, care_settings().billing_rule)
     with transaction.atomic():
         note = Note.objects.select_for_update().get(pk=note.pk)
         if note.is_signed:
@@ -247,7 +249,7 @@ def note_sign(*, note: Note, user, password: str) -> Note:
         if not note.assessment.strip():
             raise CareError("empty")
         rows = list(note.interventions.all())
-        units = _units([InterventionData(r.code, r.minutes) for r in rows], rule)
+        units = visit_units_for([InterventionData(r.code, r.minutes) for r in rows], rule)
         for row in rows:
             row.units = units[row.code]
             row.save(update_fields=["units"], signing=True)

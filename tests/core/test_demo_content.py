@@ -73,3 +73,24 @@ def test_demo_patients_show_outcomes_and_a_review_once(client, monkeypatch):
     assert client.login(username="therapist", password="demo-password-for-tests")
     login_staff(client, get_user_model().objects.get(username="therapist"))  # and the 2nd factor
     assert "Casey" in client.get(f"/admin/clinical/patient/{casey.pk}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_demo_patient_in_care_has_a_clinical_record_once(client, monkeypatch):
+    from physiofit.booking.models import Patient
+    from physiofit.care.models import Note
+
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    assert "Demo clinical record: Casey Demo" in load()
+    assert "Demo clinical record" not in load()  # made once
+    casey = Patient.objects.get(email="casey.demo@example.com")
+    [episode] = casey.episodes.all()
+    assert [d.code for d in episode.diagnoses.all()] == ["M54.50"]
+    notes = list(episode.notes.order_by("visit_on"))
+    assert [n.kind for n in notes] == ["evaluation", "daily", "daily"]
+    assert all(n.signed_at and n.appointment_id for n in notes)
+    assert Note.objects.get(kind="evaluation").interventions.get(code="97163").units == 1
+    login_staff(client, get_user_model().objects.get(username="therapist"))
+    page = client.get(f"/admin/care/patient/{casey.pk}/").content.decode()
+    assert "Low back and hip pain" in page
+    assert page.count("Signed") >= 3

@@ -20,6 +20,7 @@ from wagtail.models import Locale, Page, Site
 
 from physiofit.blog.models import Author, BlogIndexPage, BlogPage
 from physiofit.booking.models import Practitioner, Service, WorkingHours
+from physiofit.care.demo import load_demo_record
 from physiofit.core import demo_content as demo
 from physiofit.core.models import ClinicSettings, OpeningHours
 from physiofit.exercises.demo import exercise_ids, load_demo_library, load_demo_program
@@ -54,6 +55,7 @@ FRONT_DESK_PERMISSIONS = [
 THERAPIST_PERMISSIONS = [
     *FRONT_DESK_PERMISSIONS,
     ("intake", "view_clinical_record"),
+    ("care", "write_note"),
     ("exercises", "manage_program"),
     # The exercise library and templates: therapists keep them up to date.
     *[
@@ -89,7 +91,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo patient: {made}")
         if made := load_demo_program():
             self.stdout.write(f"Demo program: {made}")
-        self._accounts()
+        accounts = self._accounts()
+        # Written by the demo therapist, so after the accounts; the passwords print last.
+        if made := load_demo_record():
+            self.stdout.write(f"Demo clinical record: {made}")
+        self.stdout.write(self.style.SUCCESS(accounts))
 
     def _home(self) -> HomePage:
         site = Site.objects.filter(is_default_site=True).first()
@@ -227,7 +233,8 @@ class Command(BaseCommand):
                 if permission:
                     group.permissions.add(permission)
 
-    def _accounts(self) -> None:
+    def _accounts(self) -> str:
+        """Create or refresh the demo staff accounts; returns their sign-in lines."""
         password = os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(12)
         user_model = get_user_model()
         lines = []
@@ -242,9 +249,7 @@ class Command(BaseCommand):
                 if group:
                     user.groups.add(group)
             lines.append(f"  {username:<10} {password}")
-        self.stdout.write(
-            self.style.SUCCESS("Demo staff accounts (sign in at /admin/):\n" + "\n".join(lines))
-        )
+        return "Demo staff accounts (sign in at /admin/):\n" + "\n".join(lines)
 
 
 def _with_exercise_ids(body: list[dict]) -> list[dict]:
