@@ -276,3 +276,16 @@ def addendum_add(*, note: Note, user, text: str, password: str) -> Addendum:
         signer_name=signer_name(user)[:200],
         signed_at=timezone.now(),
     )
+
+
+def record_remove(patient: Patient) -> dict[str, int]:
+    """The clinical notes' part of removing a whole record (retention purge, erasure on request,
+    both in intake.retention), children first: notes and episodes protect their patient."""
+    notes = Note.objects.filter(episode__patient=patient)
+    counts = {"clinical notes": n} if (n := notes.count()) else {}
+    Addendum.objects.filter(note__in=notes).delete()
+    Intervention.objects.filter(note__in=notes).delete()
+    notes.delete()
+    Diagnosis.objects.filter(episode__patient=patient).delete()
+    Episode.objects.filter(patient=patient).delete()
+    return counts

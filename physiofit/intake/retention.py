@@ -2,6 +2,7 @@
 erasure on the patient's request. Both remove the whole record (see docs/patient-data.md,
 "Retention and erasure", for why it is deleted rather than anonymised)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
@@ -165,6 +166,17 @@ def expired_records(*, clinic: ClinicSettings, now: datetime) -> list[Expired]:
     return found
 
 
+# Apps above intake whose rows protect a patient (the clinical notes) register how to remove
+# them; each returns counts by kind. Called first, inside the removal's transaction.
+_REMOVERS: list[Callable[[Patient], dict[str, int]]] = []
+
+
+def register_record_remover(remover: Callable[[Patient], dict[str, int]]) -> None:
+    """Called from an app's ready(): its rows of a record go when the record goes."""
+    if remover not in _REMOVERS:
+        _REMOVERS.append(remover)
+
+
 def _remove(patient: Patient) -> dict[str, int]:
     """Delete the patient and every row that names them; counts only, never their content."""
     appointments = Appointment.objects.filter(patient=patient)
@@ -173,6 +185,8 @@ def _remove(patient: Patient) -> dict[str, int]:
         "screenings": Screening.objects.filter(appointment__patient=patient).count(),
         "questionnaires": patient.questionnaires.count(),
     }
+    for remover in _REMOVERS:
+        counts.update(remover(patient))
     try:
         # Appointments protect their patient; their screenings and emails go with them, the
         # patient's questionnaires, schedules, waitlist entries and sign-in links with the patient.

@@ -218,3 +218,31 @@ def test_the_record_page_opens_an_episode_and_adds_a_diagnosis(client, therapist
     )
     assert "is not an ICD-10-CM code" in bad.content.decode()
     assert AuditEvent.objects.filter(summary="diagnosis added: M54.50").exists()
+
+
+def test_a_record_past_retention_goes_with_its_notes(booking, patient, therapist, site):
+    """Notes protect their patient from a plain delete; the retention purge removes them with
+    the rest of the record."""
+    from datetime import datetime, timedelta
+
+    from physiofit.care.models import Addendum, Episode
+    from physiofit.intake import retention
+
+    old = visit(booking, patient, bend(2014, 5, 5, 10))
+    old.status = "completed"
+    old.save()
+    type(patient).objects.filter(pk=patient.pk).update(created_at=old.start - timedelta(days=1))
+    episode = services.episode_open(
+        patient=patient, user=therapist, title="Knee", opened_on=date(2014, 5, 5)
+    )
+    note = services.note_start(appointment=old, user=therapist)
+    services.note_save(note=note, user=therapist, fields={"assessment": "Ok"}, interventions=[])
+    note = services.note_sign(note=note, user=therapist, password=PASSWORD)
+    services.addendum_add(note=note, user=therapist, text="Later.", password=PASSWORD)
+    now = datetime(2026, 11, 30, 12, tzinfo=old.start.tzinfo)
+    counts = retention.record_purge(patient_id=patient.pk, clinic=site["clinic"], now=now)
+    assert counts["clinical notes"] == 1
+    assert not Episode.objects.filter(pk=episode.pk).exists()
+    assert not Note.objects.exists()
+    assert not Addendum.objects.exists()
+    assert not type(patient).objects.filter(pk=patient.pk).exists()
