@@ -7,14 +7,16 @@ change is audit-logged."""
 from functools import wraps
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from physiofit.booking.models import Appointment, Patient
 from physiofit.core.models import AuditEvent, audit, clinic_today
+from physiofit.core.ratelimit import over_limit_for
 
 from . import billing, selectors, services
 from .forms import AddendumForm, EpisodeForm, InterventionFormSet, NoteForm, SignForm
@@ -39,6 +41,29 @@ def _needs(*perms):
 
 readers = _needs(READ)
 writers = _needs(READ, WRITE)
+
+
+# Wrong signing passwords a session may give in 15 minutes before it is ended: a session left
+# open on a shared computer must not become a way to guess the therapist's password.
+SIGN_FAILURES_ALLOWED = 5
+
+
+def _wrong_password(request, note) -> HttpResponse | None:
+    """Count a wrong signing password; past the limit, sign the session out."""
+    identity = f"user:{request.user.pk}"
+    if not over_limit_for(
+        identity, scope="care-sign", limit=SIGN_FAILURES_ALLOWED, window_seconds=900
+    ):
+        return None
+    audit(
+        user=request.user,
+        action=AuditEvent.Action.DENIED,
+        obj=note,
+        patient=note.episode.patient,
+        summary="too many wrong signing passwords: signed out",
+    )
+    logout(request)
+    return redirect("wagtailadmin_login")
 
 
 def _page(request, template: str, context: dict, status: int = 200) -> TemplateResponse:
@@ -252,6 +277,8 @@ def note_sign(request, pk):
             patient=note.episode.patient,
             summary=f"sign refused ({error.code})",
         )
+        if error.code == "bad_password" and (ended := _wrong_password(request, note)):
+            return ended
         messages.error(request, error.message)
         return redirect("care_staff:note", note.pk)
     audit(
@@ -280,6 +307,8 @@ def addendum(request, pk):
             password=form.cleaned_data["password"],
         )
     except services.CareError as error:
+        if error.code == "bad_password" and (ended := _wrong_password(request, note)):
+            return ended
         messages.error(request, error.message)
         return redirect("care_staff:note", note.pk)
     audit(

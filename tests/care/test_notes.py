@@ -246,3 +246,15 @@ def test_a_record_past_retention_goes_with_its_notes(booking, patient, therapist
     assert not Note.objects.exists()
     assert not Addendum.objects.exists()
     assert not type(patient).objects.filter(pk=patient.pk).exists()
+
+
+def test_guessing_the_signing_password_ends_the_session(client, therapist, episode, appointment):
+    note = services.note_start(appointment=appointment, user=therapist)
+    login_staff(client, therapist)
+    url = f"/admin/care/note/{note.pk}/sign/"
+    for _ in range(5):
+        assert client.post(url, {"password": "guess"})["Location"] == f"/admin/care/note/{note.pk}/"
+    ended = client.post(url, {"password": "guess"})
+    assert ended["Location"].startswith("/admin/login/")
+    assert client.get(f"/admin/care/note/{note.pk}/").status_code == 302  # signed out
+    assert AuditEvent.objects.filter(summary__contains="signed out").exists()
