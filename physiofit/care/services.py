@@ -15,6 +15,8 @@ from wagtail.models import Site
 
 from physiofit.booking.models import Appointment, Patient
 from physiofit.core.models import clinic_zone
+from physiofit.intake import selectors as intake_selectors
+from physiofit.intake.record_export import score_summary
 
 from . import billing
 from .models import Addendum, CareSettings, Diagnosis, Episode, Intervention, Note
@@ -170,6 +172,74 @@ def note_start(*, appointment: Appointment, user, kind: str = Note.Kind.DAILY) -
             )
     except IntegrityError:  # a second click raced the first: the first one's note
         return Note.objects.get(appointment=appointment, kind=kind)
+
+
+OBJECTIVE_TEMPLATE = """Observation:
+Range of motion (degrees): flexion __, extension __, side bend L __ R __, rotation L __ R __
+Strength (0-5): hip flexion L __ R __, hip abduction L __ R __, knee extension L __ R __
+Straight-leg raise: L __° R __° (positive / negative)
+Neuro screen: sensation __, reflexes __, myotomes __
+Palpation:
+Special tests:"""
+
+
+def _intake_summary(appointment: Appointment) -> str:
+    """What the patient already told us, in the words of the subjective section: the pre-visit
+    questionnaire's answers and scores, and the screening result with any review."""
+    clinical = intake_selectors.appointment_clinical(appointment=appointment)
+    lines = []
+    intake = clinical["intake"]
+    if intake is not None and intake.status == "submitted":
+        day = intake.submitted_at.astimezone(clinic_zone())
+        lines.append(f"From the pre-visit questionnaire ({day:%b %-d}):")
+        lines += [
+            f"- {question} {answer}" if question.endswith("?") else f"- {question}: {answer}"
+            for question, answer in clinical["intake_rows"]
+        ]
+        if summary := score_summary("intake", intake.score):
+            lines.append(f"Scores: {summary}.")
+    elif intake is not None:
+        lines.append("The pre-visit questionnaire was not submitted.")
+    screening = clinical["screening"]
+    if screening is not None:
+        reasons = "; ".join(screening.reasons) or "no flags"
+        lines.append(f"Red-flag screening: {screening.get_tier_display()} ({reasons}).")
+        if screening.review == "reviewed" and screening.reviewed_at:
+            by = screening.reviewed_by.get_full_name() if screening.reviewed_by else "a clinician"
+            reviewed = screening.reviewed_at.astimezone(clinic_zone())
+            lines.append(f"Reviewed by {by} on {reviewed:%b %-d}.")
+        elif screening.review == "pending":
+            lines.append("Clinician review of the screening is still pending.")
+    return "\n".join(lines)
+
+
+def evaluation_start(*, appointment: Appointment, user) -> Note:
+    """The initial evaluation for this visit, started in one click: an episode is opened when the
+    patient has none, and the subjective section is filled from what the patient told us."""
+    existing = Note.objects.filter(appointment=appointment, kind=Note.Kind.EVALUATION).first()
+    if existing is not None:
+        return existing
+    day = appointment.start.astimezone(clinic_zone()).date()
+    with transaction.atomic():
+        episode = open_episode(appointment.patient) or episode_open(
+            patient=appointment.patient,
+            user=user,
+            title=f"Care from {day:%b %-d, %Y}",
+            opened_on=day,
+        )
+        try:
+            with transaction.atomic():
+                return Note.objects.create(
+                    episode=episode,
+                    appointment=appointment,
+                    kind=Note.Kind.EVALUATION,
+                    visit_on=day,
+                    author=user,
+                    subjective=_intake_summary(appointment),
+                    objective=OBJECTIVE_TEMPLATE,
+                )
+        except IntegrityError:
+            return Note.objects.get(appointment=appointment, kind=Note.Kind.EVALUATION)
 
 
 @dataclass(frozen=True)

@@ -157,11 +157,15 @@ def diagnosis_remove(request, pk, diagnosis_pk):
 
 @writers
 @require_POST
-def note_start(request, pk):
-    """From the visit's page, one click: this visit's daily note (new or the one started)."""
+def note_start(request, pk, kind="daily"):
+    """From the visit's page, one click: this visit's daily note or initial evaluation (new, or
+    the one already started)."""
     appointment = get_object_or_404(Appointment.objects.select_related("patient"), pk=pk)
     try:
-        note = services.note_start(appointment=appointment, user=request.user)
+        if kind == Note.Kind.EVALUATION:
+            note = services.evaluation_start(appointment=appointment, user=request.user)
+        else:
+            note = services.note_start(appointment=appointment, user=request.user)
     except services.CareError as error:
         messages.error(request, error.message)
         return redirect("care_staff:record", appointment.patient_id)
@@ -170,7 +174,7 @@ def note_start(request, pk):
         action=AuditEvent.Action.CREATE,
         obj=note,
         patient=appointment.patient,
-        summary=f"daily note for {appointment.reference}",
+        summary=f"{note.get_kind_display().lower()} for {appointment.reference}",
     )
     return redirect("care_staff:note", note.pk)
 

@@ -258,3 +258,65 @@ def test_guessing_the_signing_password_ends_the_session(client, therapist, episo
     assert ended["Location"].startswith("/admin/login/")
     assert client.get(f"/admin/care/note/{note.pk}/").status_code == 302  # signed out
     assert AuditEvent.objects.filter(summary__contains="signed out").exists()
+
+
+def test_the_initial_evaluation_is_filled_from_what_the_patient_told_us(
+    client, booking, patient, therapist
+):
+    from django.utils import timezone
+
+    from physiofit.intake import instruments
+    from physiofit.intake.models import Questionnaire, Screening
+
+    evaluation = booking["evaluation"]
+    start = bend(2026, 12, 2, 10)
+    appointment = type(visit(booking, patient, start)).objects.create(
+        practitioner=booking["alex"],
+        service=evaluation,
+        patient=patient,
+        start=start + (evaluation.duration * 2),
+        end=start + (evaluation.duration * 3),
+        blocked_start=start + (evaluation.duration * 2),
+        blocked_end=start + (evaluation.duration * 3),
+        reference="EVAL0001",
+    )
+    Screening.objects.create(
+        service=evaluation,
+        appointment=appointment,
+        tier="flag",
+        reasons=["No improvement after about 4 weeks"],
+        answers={"no_improvement": True},
+    )
+    answers = {
+        "onset": "2026-10-01",
+        "onset_how": "gradual",
+        "where": ["back"],
+        "goals": "Ride again.",
+        "pain_now": 6,
+        "psfs": [{"activity": "Cycling an hour", "rating": 3}],
+    }
+    Questionnaire.objects.create(
+        patient=patient,
+        appointment=appointment,
+        instrument="intake",
+        status="submitted",
+        answers=answers,
+        score=instruments.score(instruments.get("intake"), answers, today=date(2026, 12, 1)),
+        submitted_at=timezone.now(),
+    )
+    login_staff(client, therapist)
+    page = client.get(f"/admin/calendar/appointment/{appointment.pk}/").content.decode()
+    assert "Start initial evaluation" in page
+    response = client.post(f"/admin/care/visit/{appointment.pk}/evaluation/")
+    note = Note.objects.get(kind="evaluation")
+    assert response["Location"] == f"/admin/care/note/{note.pk}/"
+    assert note.episode.patient == patient  # an episode was opened for it
+    assert "Cycling an hour: 3/10" in note.subjective
+    assert "pain now 6 of 10" in note.subjective
+    assert "subacute" in note.subjective or "chronic" in note.subjective
+    assert "Red-flag screening: " in note.subjective
+    assert "No improvement after about 4 weeks" in note.subjective
+    assert "Range of motion (degrees)" in note.objective
+    # A second click opens the same note.
+    client.post(f"/admin/care/visit/{appointment.pk}/evaluation/")
+    assert Note.objects.count() == 1
