@@ -15,10 +15,11 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from physiofit.booking.models import Appointment, Patient
+from physiofit.core.downloads import pdf_response
 from physiofit.core.models import AuditEvent, audit, clinic_today
 from physiofit.core.ratelimit import over_limit_for
 
-from . import billing, selectors, services
+from . import billing, documents, selectors, services
 from .forms import AddendumForm, EpisodeForm, InterventionFormSet, NoteForm, SignForm
 from .models import Episode, Note
 
@@ -324,3 +325,20 @@ def addendum(request, pk):
     )
     messages.success(request, "Addendum signed and added under the note.")
     return redirect("care_staff:note", note.pk)
+
+
+@readers
+def note_pdf(request, pk):
+    """The note printed (draft marked as such), with the clinic's details; audited EXPORT."""
+    note = selectors.note_detail(pk)
+    if note is None:
+        raise Http404("No such note.")
+    audit(
+        user=request.user,
+        action=AuditEvent.Action.EXPORT,
+        obj=note,
+        patient=note.episode.patient,
+        summary=f"{note} PDF",
+    )
+    name = f"{note.kind}-{note.episode.patient.reference}-{note.visit_on:%Y-%m-%d}.pdf"
+    return pdf_response(documents.note_pdf(note), name)

@@ -35,6 +35,7 @@ def register_care_urls():
         ),
         path("note/<int:pk>/", staff.note, name="note"),
         path("note/<int:pk>/sign/", staff.note_sign, name="note_sign"),
+        path("note/<int:pk>/note.pdf", staff.note_pdf, name="note_pdf"),
         path("note/<int:pk>/addendum/", staff.addendum, name="addendum"),
     ]
     return [path("care/", include((urls, "care_staff")))]

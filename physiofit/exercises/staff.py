@@ -13,12 +13,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from physiofit.booking.models import Patient
+from physiofit.core.downloads import pdf_response
 from physiofit.core.models import AuditEvent, audit, clinic_today, clinic_zone
 
 from . import fhir, handout, selectors, services
 from .forms import AssignForm, EditMetaForm, PhaseFormSet, PrescriptionFormSet, exercise_choices
 from .models import Exercise, PainFlag, Program
-from .views import pdf_response
 
 PERMISSION = "exercises.manage_program"
 therapists_only = permission_required(PERMISSION, raise_exception=True)

@@ -5,12 +5,13 @@ needed. Every page needs a portal session and shows only the signed-in patient's
 from datetime import date, timedelta
 
 from django import forms
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from physiofit.core.downloads import pdf_response
 from physiofit.core.models import AuditEvent, audit, clinic_today
 from physiofit.intake.views import portal_patient
 
@@ -229,10 +230,3 @@ def handout_pdf(request):
         actor_name="patient (portal)",
     )
     return pdf_response(handout.render_pdf(program), "exercise-program.pdf")
-
-
-def pdf_response(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response

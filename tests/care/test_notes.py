@@ -320,3 +320,38 @@ def test_the_initial_evaluation_is_filled_from_what_the_patient_told_us(
     # A second click opens the same note.
     client.post(f"/admin/care/visit/{appointment.pk}/evaluation/")
     assert Note.objects.count() == 1
+
+
+def test_a_signed_note_prints_with_the_clinic_and_the_signature(
+    client, therapist, episode, appointment
+):
+    from tests.intake.pdftext import pdf_text
+
+    services.diagnosis_add(episode=episode, code="M54.50")
+    note = services.note_start(appointment=appointment, user=therapist)
+    services.note_save(
+        note=note,
+        user=therapist,
+        fields={"assessment": "Improving steadily."},
+        interventions=[Row("97110", 33), Row("97140", 7)],
+    )
+    login_staff(client, therapist)
+    draft = " ".join(pdf_text(client.get(f"/admin/care/note/{note.pk}/note.pdf").content).split())
+    assert "DRAFT" in draft
+    services.note_sign(note=note, user=therapist, password=PASSWORD)
+    response = client.get(f"/admin/care/note/{note.pk}/note.pdf")
+    assert response["Content-Type"] == "application/pdf"
+    assert "Sam" not in response["Content-Disposition"]  # the chart reference, never a name
+    text = " ".join(pdf_text(response.content).split())
+    for fact in (
+        "Testclinic",
+        "(541) 555-0100",
+        "Sam Patient",
+        "M54.50",
+        "Improving steadily.",
+        "97110",
+        "Electronically signed by Alex Demo, PT",
+    ):
+        assert fact in text, fact
+    assert "DRAFT" not in text
+    assert AuditEvent.objects.filter(action="export", object_type="care.note").count() == 2
