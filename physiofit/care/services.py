@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-import simple_icd_10_cm as icd
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from wagtail.models import Site
@@ -58,11 +57,21 @@ def care_settings() -> CareSettings:
 
 # --- ICD-10-CM ------------------------------------------------------------------------------
 
+
+def _icd():
+    """The ICD-10-CM code set, loaded on first use: simple-icd-10-cm parses its whole XML on
+    import (about 2 s and 190 MB), which no process should pay before a code is looked up."""
+    import simple_icd_10_cm
+
+    return simple_icd_10_cm
+
+
 CODE_LIKE = re.compile(r"^[A-Za-z]\d[0-9A-Za-z]?\.?[0-9A-Za-z]{0,4}$")
 
 
 def icd_describe(code: str) -> tuple[str, str]:
     """(code with its dot, description) for a billable ICD-10-CM code, or CareError."""
+    icd = _icd()
     raw = code.strip().upper()
     if not icd.is_valid_item(raw):
         raise CareError("unknown_code", code=raw[:12] or "That")
@@ -77,6 +86,7 @@ def icd_search(query: str, *, limit: int = 25) -> list[tuple[str, str]]:
     query = " ".join(query.split())[:80]
     if len(query) < 2:
         return []
+    icd = _icd()
     found: list[tuple[str, str]] = []
     if CODE_LIKE.match(query):
         prefix = query.upper().replace(".", "")
@@ -99,12 +109,14 @@ _DESCRIPTIONS: list[tuple[str, str]] = []
 
 def _leaf_codes() -> list[str]:
     if not _LEAVES:
+        icd = _icd()
         _LEAVES.extend(c for c in icd.get_all_codes(False) if icd.is_leaf(c))
     return _LEAVES
 
 
 def _leaf_descriptions() -> list[tuple[str, str]]:
     if not _DESCRIPTIONS:
+        icd = _icd()
         _DESCRIPTIONS.extend((c, icd.get_description(c)) for c in _leaf_codes())
     return _DESCRIPTIONS
 

@@ -108,3 +108,21 @@ def test_the_units_add_up_to_what_the_total_allows(minutes):
     for code, count in units.items():
         # A code never bills more than its full blocks plus one unit.
         assert minutes[code] // 15 <= count <= minutes[code] // 15 + 1
+
+
+def test_no_process_loads_the_icd_code_set_before_a_code_is_looked_up():
+    """simple-icd-10-cm parses its whole code set on import (seconds, ~190 MB): starting the
+    site, a worker or a command must not pay that."""
+    from tests.commands import manage_env, run_manage
+
+    result = run_manage(
+        [
+            "shell",
+            "-c",
+            "import sys, physiofit.urls, physiofit.care.services; "
+            "print('simple_icd_10_cm' in sys.modules)",
+        ],
+        manage_env(DJANGO_SETTINGS_MODULE="physiofit.settings.test"),
+        timeout=120,
+    )
+    assert result.stdout.splitlines()[-1] == "False", result.stderr
