@@ -3,8 +3,9 @@ from django.template.loader import render_to_string
 from django.urls import include, path, reverse
 from django.utils import timezone
 from wagtail import hooks
-from wagtail.admin.ui.components import Component
 from wagtail.admin.widgets.button import HeaderButton
+
+from physiofit.core.panels import DashboardPanel
 
 from . import selectors, services, staff
 
@@ -72,21 +73,6 @@ def appointment_notes(request, appointment):
     )
 
 
-class UnsignedNotesPanel(Component):
-    """On the admin dashboard, for the author: drafts left unsigned past the clinic's limit."""
-
-    name = "unsigned_notes"
-    order = 40
-    template_name = "care/staff/dashboard_panel.html"
-
-    def __init__(self, notes: list, hours: int):
-        self.notes = notes
-        self.hours = hours
-
-    def get_context_data(self, parent_context):
-        return {"notes": self.notes, "hours": self.hours}
-
-
 @hooks.register("construct_homepage_panels")
 def add_unsigned_notes(request, panels):
     if not request.user.has_perms([staff.READ, staff.WRITE]):
@@ -96,4 +82,13 @@ def add_unsigned_notes(request, panels):
         author=request.user, now=timezone.now(), older_than_hours=hours
     )
     if notes:
-        panels.append(UnsignedNotesPanel(notes, hours))
+        # Drafts left unsigned past the clinic's limit, for their author.
+        panels.append(
+            DashboardPanel(
+                name="unsigned_notes",
+                order=40,
+                template_name="care/staff/dashboard_panel.html",
+                notes=notes,
+                hours=hours,
+            )
+        )

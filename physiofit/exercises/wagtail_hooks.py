@@ -6,12 +6,12 @@ from django.contrib.auth.models import Permission
 from django.template.loader import render_to_string
 from django.urls import include, path, reverse
 from wagtail import hooks
-from wagtail.admin.ui.components import Component
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from physiofit.core.models import AuditEvent, audit, clinic_today
+from physiofit.core.panels import DashboardPanel
 from physiofit.core.permissions import PermissionMenuItem
 
 from . import selectors, services, staff
@@ -136,21 +136,6 @@ def patient_program_button(request, patient):
     ]
 
 
-class AttentionPanel(Component):
-    """On the admin dashboard, for therapists: pain flags and patients who stopped logging."""
-
-    name = "exercise_attention"
-    order = 60
-    template_name = "exercises/staff/dashboard_panel.html"
-
-    def __init__(self, attention: dict, inactive_days: int):
-        self.attention = attention
-        self.inactive_days = inactive_days
-
-    def get_context_data(self, parent_context):
-        return {**self.attention, "inactive_days": self.inactive_days}
-
-
 @hooks.register("construct_homepage_panels")
 def add_attention_panel(request, panels):
     if not request.user.has_perm(staff.PERMISSION):
@@ -160,4 +145,13 @@ def add_attention_panel(request, panels):
         today=clinic_today(), inactive_days=settings.inactive_days
     )
     if attention["flagged"] or attention["quiet"]:
-        panels.append(AttentionPanel(attention, settings.inactive_days))
+        # For therapists: pain flags and patients who stopped logging.
+        panels.append(
+            DashboardPanel(
+                name="exercise_attention",
+                order=60,
+                template_name="exercises/staff/dashboard_panel.html",
+                inactive_days=settings.inactive_days,
+                **attention,
+            )
+        )

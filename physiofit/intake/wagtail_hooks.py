@@ -2,10 +2,10 @@ from django.contrib.auth.models import Permission
 from django.template.loader import render_to_string
 from django.urls import include, path, reverse
 from wagtail import hooks
-from wagtail.admin.ui.components import Component
 from wagtail.admin.widgets.button import HeaderButton
 
 from physiofit.core.models import AuditEvent, audit
+from physiofit.core.panels import DashboardPanel
 from physiofit.core.permissions import PermissionMenuItem
 
 from . import record_views, selectors, staff
@@ -51,20 +51,6 @@ def register_intake_urls():
     return [path("clinical/", include((urls, "intake_staff")))]
 
 
-class ScreeningAlertsPanel(Component):
-    """On the admin dashboard: bookings waiting for a clinician's review of their screening."""
-
-    name = "screening_alerts"
-    order = 50
-    template_name = "intake/staff/dashboard_panel.html"
-
-    def __init__(self, pending: list):
-        self.pending = pending
-
-    def get_context_data(self, parent_context):
-        return {"pending": self.pending, "clinic": parent_context.get("clinic")}
-
-
 @hooks.register("construct_homepage_panels")
 def add_screening_alerts(request, panels):
     if not request.user.has_perm(staff.PERMISSION):
@@ -73,7 +59,15 @@ def add_screening_alerts(request, panels):
 
     pending = selectors.screening_alerts(since=timezone.now())["pending"]
     if pending:
-        panels.append(ScreeningAlertsPanel(pending))
+        # Bookings waiting for a clinician's review of their screening.
+        panels.append(
+            DashboardPanel(
+                name="screening_alerts",
+                order=50,
+                template_name="intake/staff/dashboard_panel.html",
+                pending=pending,
+            )
+        )
 
 
 @hooks.register("patient_record_buttons")
@@ -92,26 +86,20 @@ def email_approval_button(request, patient):
     ]
 
 
-class EmailApprovalsPanel(Component):
-    """On the admin dashboard, for clinical staff: email changes waiting for their approval."""
-
-    name = "email_approvals"
-    order = 55
-    template_name = "intake/staff/email_approvals_panel.html"
-
-    def __init__(self, pending: list):
-        self.pending = pending
-
-    def get_context_data(self, parent_context):
-        return {"pending": self.pending, "clinic": parent_context.get("clinic")}
-
-
 @hooks.register("construct_homepage_panels")
 def add_email_approvals(request, panels):
     if not request.user.has_perm(staff.PERMISSION):
         return
     if pending := selectors.email_changes_pending():
-        panels.append(EmailApprovalsPanel(pending))
+        # Email changes by non-clinical staff, waiting for a clinician's approval.
+        panels.append(
+            DashboardPanel(
+                name="email_approvals",
+                order=55,
+                template_name="intake/staff/email_approvals_panel.html",
+                pending=pending,
+            )
+        )
 
 
 @hooks.register("patient_erase_url")

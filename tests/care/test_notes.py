@@ -355,3 +355,21 @@ def test_a_signed_note_prints_with_the_clinic_and_the_signature(
         assert fact in text, fact
     assert "DRAFT" not in text
     assert AuditEvent.objects.filter(action="export", object_type="care.note").count() == 2
+
+
+def test_drafts_left_unsigned_are_listed_on_their_authors_dashboard(
+    client, therapist, other_therapist, episode, appointment, site
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    note = services.note_start(appointment=appointment, user=therapist)
+    login_staff(client, therapist)
+    assert "Unsigned notes" not in client.get("/admin/").content.decode()  # started just now
+    Note.objects.filter(pk=note.pk).update(created_at=timezone.now() - timedelta(hours=25))
+    dashboard = client.get("/admin/").content.decode()
+    assert "Unsigned notes: 1" in dashboard
+    assert f"/admin/care/note/{note.pk}/" in dashboard
+    login_staff(client, other_therapist)
+    assert "Unsigned notes" not in client.get("/admin/").content.decode()  # not theirs

@@ -520,3 +520,15 @@ def clinic_today_iso() -> str:
     from physiofit.core.models import clinic_today
 
     return clinic_today().isoformat()
+
+
+def test_pain_flags_reach_the_therapists_dashboard(client, therapist, program, library, today):
+    login_staff(client, therapist)
+    assert "pain flag" not in client.get("/admin/").content.decode()
+    row = cat_row(program, library)
+    services.session_log(
+        program=program, prescription=row, performed_on=today, today=today, pain_during=7
+    )
+    dashboard = client.get("/admin/").content.decode()
+    assert "Home exercises: 1 pain flag" in dashboard
+    assert f"{program.patient.reference}</a>: Cat camel" in dashboard
