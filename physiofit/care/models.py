@@ -165,6 +165,11 @@ class Note(models.Model):
     def is_signed(self) -> bool:
         return self.signed_at is not None
 
+    @property
+    def patient(self) -> Patient:
+        """The note's patient (through its episode): what the audit log names it by."""
+        return self.episode.patient
+
 
 class Intervention(models.Model):
     """What was done in the visit, with its CPT code and minutes; units are worked out from all

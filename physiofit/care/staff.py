@@ -60,7 +60,6 @@ def _wrong_password(request, note) -> HttpResponse | None:
         user=request.user,
         action=AuditEvent.Action.DENIED,
         obj=note,
-        patient=note.episode.patient,
         summary="too many wrong signing passwords: signed out",
     )
     logout(request)
@@ -107,7 +106,7 @@ def episode_open(request, pk):
         messages.error(request, "Give the episode a title and a first day.")
         return redirect("care_staff:record", patient.pk)
     episode = services.episode_open(patient=patient, user=request.user, **form.cleaned_data)
-    audit(user=request.user, action=AuditEvent.Action.CREATE, obj=episode, patient=patient)
+    audit(user=request.user, action=AuditEvent.Action.CREATE, obj=episode)
     messages.success(request, f"Episode opened: {episode.title}.")
     return redirect("care_staff:record", patient.pk)
 
@@ -125,7 +124,6 @@ def diagnosis_add(request, pk):
             user=request.user,
             action=AuditEvent.Action.CHANGE,
             obj=episode,
-            patient=episode.patient,
             summary=f"diagnosis added: {diagnosis.code}",
         )
         messages.success(request, f"Added {diagnosis.code} {diagnosis.description}.")
@@ -146,7 +144,6 @@ def diagnosis_remove(request, pk, diagnosis_pk):
                 user=request.user,
                 action=AuditEvent.Action.CHANGE,
                 obj=episode,
-                patient=episode.patient,
                 summary=f"diagnosis removed: {removed.code}",
             )
             messages.success(request, f"Removed {removed.code}.")
@@ -174,7 +171,6 @@ def note_start(request, pk, kind="daily"):
         user=request.user,
         action=AuditEvent.Action.CREATE,
         obj=note,
-        patient=appointment.patient,
         summary=f"{note.get_kind_display().lower()} for {appointment.reference}",
     )
     return redirect("care_staff:note", note.pk)
@@ -228,7 +224,6 @@ def note(request, pk):
                     user=request.user,
                     action=AuditEvent.Action.CHANGE,
                     obj=note,
-                    patient=patient,
                     summary="draft saved",
                 )
                 messages.success(request, "Draft saved. Sign it when it is complete.")
@@ -241,7 +236,6 @@ def note(request, pk):
             user=request.user,
             action=AuditEvent.Action.VIEW,
             obj=note,
-            patient=patient,
             summary=str(note),
         )
     interventions = list(note.interventions.all())
@@ -265,36 +259,46 @@ def note(request, pk):
     )
 
 
-@writers
-@require_POST
-def note_sign(request, pk):
-    note = get_object_or_404(Note.objects.select_related("episode__patient"), pk=pk)
-    form = SignForm(request.POST)
+def _signed_with_password(request, note, act, *, done: str, refused: str, message: str):
+    """Run a write that needs the user's password (signing, an addendum): audited either way;
+    wrong passwords are counted and end the session past the limit."""
     try:
-        if not form.is_valid():
-            raise services.CareError("bad_password")
-        services.note_sign(note=note, user=request.user, password=form.cleaned_data["password"])
+        act()
     except services.CareError as error:
         audit(
             user=request.user,
             action=AuditEvent.Action.DENIED,
             obj=note,
-            patient=note.episode.patient,
-            summary=f"sign refused ({error.code})",
+            summary=f"{refused} ({error.code})",
         )
         if error.code == "bad_password" and (ended := _wrong_password(request, note)):
             return ended
         messages.error(request, error.message)
         return redirect("care_staff:note", note.pk)
-    audit(
-        user=request.user,
-        action=AuditEvent.Action.CHANGE,
-        obj=note,
-        patient=note.episode.patient,
-        summary="signed",
-    )
-    messages.success(request, "Signed. The note is locked; later changes are addenda.")
+    audit(user=request.user, action=AuditEvent.Action.CHANGE, obj=note, summary=done)
+    messages.success(request, message)
     return redirect("care_staff:note", note.pk)
+
+
+@writers
+@require_POST
+def note_sign(request, pk):
+    note = get_object_or_404(Note.objects.select_related("episode__patient"), pk=pk)
+    form = SignForm(request.POST)
+
+    def sign():
+        if not form.is_valid():
+            raise services.CareError("bad_password")
+        services.note_sign(note=note, user=request.user, password=form.cleaned_data["password"])
+
+    return _signed_with_password(
+        request,
+        note,
+        sign,
+        done="signed",
+        refused="sign refused",
+        message="Signed. The note is locked; later changes are addenda.",
+    )
 
 
 @writers
@@ -302,7 +306,8 @@ def note_sign(request, pk):
 def addendum(request, pk):
     note = get_object_or_404(Note.objects.select_related("episode__patient"), pk=pk)
     form = AddendumForm(request.POST)
-    try:
+
+    def add():
         if not form.is_valid():
             raise services.CareError("addendum_empty" if form.has_error("text") else "bad_password")
         services.addendum_add(
@@ -311,20 +316,15 @@ def addendum(request, pk):
             text=form.cleaned_data["text"],
             password=form.cleaned_data["password"],
         )
-    except services.CareError as error:
-        if error.code == "bad_password" and (ended := _wrong_password(request, note)):
-            return ended
-        messages.error(request, error.message)
-        return redirect("care_staff:note", note.pk)
-    audit(
-        user=request.user,
-        action=AuditEvent.Action.CHANGE,
-        obj=note,
-        patient=note.episode.patient,
-        summary="addendum signed",
+
+    return _signed_with_password(
+        request,
+        note,
+        add,
+        done="addendum signed",
+        refused="addendum refused",
+        message="Addendum signed and added under the note.",
     )
-    messages.success(request, "Addendum signed and added under the note.")
-    return redirect("care_staff:note", note.pk)
 
 
 @readers
@@ -337,7 +337,6 @@ def note_pdf(request, pk):
         user=request.user,
         action=AuditEvent.Action.EXPORT,
         obj=note,
-        patient=note.episode.patient,
         summary=f"{note} PDF",
     )
     name = f"{note.kind}-{note.episode.patient.reference}-{note.visit_on:%Y-%m-%d}.pdf"

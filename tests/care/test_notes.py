@@ -373,3 +373,16 @@ def test_drafts_left_unsigned_are_listed_on_their_authors_dashboard(
     assert f"/admin/care/note/{note.pk}/" in dashboard
     login_staff(client, other_therapist)
     assert "Unsigned notes" not in client.get("/admin/").content.decode()  # not theirs
+
+
+def test_every_note_event_names_the_patient(client, therapist, episode, appointment):
+    login_staff(client, therapist)
+    client.post(f"/admin/care/visit/{appointment.pk}/note/")
+    note = Note.objects.get()
+    client.get(f"/admin/care/note/{note.pk}/")
+    client.post(f"/admin/care/note/{note.pk}/addendum/", {"text": "x", "password": PASSWORD})
+    events = AuditEvent.objects.filter(object_type__in=["care.note", "care.episode"])
+    assert events.count() >= 3
+    assert set(events.values_list("patient_reference", flat=True)) == {episode.patient.reference}
+    # An addendum to a draft is refused and says so in the log, as a refused signature does.
+    assert events.filter(action="denied", summary="addendum refused (unsigned_addendum)").exists()
