@@ -14,7 +14,7 @@ from wagtail.models import Site
 from physiofit.core.models import ClinicSettings
 
 from . import ical
-from .models import Notification
+from .models import Appointment, Notification
 from .tokens import manage_link_create, offer_link_create
 
 SUBJECTS = {
@@ -71,6 +71,15 @@ def build(notification: Notification) -> EmailMultiAlternatives:
             when=when,
             admin_url=public_url(reverse("booking_calendar:appointment", args=[appointment.pk])),
         )
+        if notification.kind == Notification.Kind.CONFIRMATION and appointment.series:
+            context["series_visits"] = [
+                format_when(a.start, clinic)
+                for a in Appointment.objects.filter(
+                    series=appointment.series,
+                    status=Appointment.Status.BOOKED,
+                    start__gt=appointment.start,
+                ).order_by("start")
+            ]
         if notification.kind in WITH_MANAGE_LINK:
             token = manage_link_create(appointment=appointment)
             context["manage_url"] = public_url(reverse("booking:manage", args=[token]))

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -99,6 +99,13 @@ class Practitioner(ClusterableModel):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=80, unique=True)
     credentials = models.CharField(max_length=120, blank=True, help_text="e.g. PT, DPT")
+    npi = models.CharField(
+        "NPI",
+        max_length=10,
+        blank=True,
+        validators=[RegexValidator(r"^\d{10}$", "An NPI is ten digits.")],
+        help_text="National Provider Identifier: printed on superbills.",
+    )
     bio = models.TextField(max_length=2000, blank=True)
     photo = models.ForeignKey(
         "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -122,6 +129,7 @@ class Practitioner(ClusterableModel):
         FieldPanel("name"),
         FieldPanel("slug"),
         FieldPanel("credentials"),
+        FieldPanel("npi"),
         FieldPanel("bio"),
         FieldPanel("photo"),
         FieldPanel("services", widget=forms.CheckboxSelectMultiple),
@@ -337,6 +345,9 @@ class Appointment(models.Model):
     # a reused key never hands one patient's booking to another (services._replay).
     idempotency_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     reminder_sent_for = models.DateTimeField(null=True, blank=True, editable=False)
+    # Visits booked together as a series (services.appointment_series_book) share this key: the
+    # first one's confirmation lists them all, so the patient gets one email, not twelve.
+    series = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)

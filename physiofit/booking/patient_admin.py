@@ -26,6 +26,14 @@ class PatientInspectView(AuditedInspectView):
     @cached_property
     def header_buttons(self):
         buttons = list(super().header_buttons)
+        if self.request.user.has_perm("booking.view_patient_record"):
+            buttons.append(
+                HeaderButton(
+                    "Book a series",
+                    url=reverse("booking_calendar:series", args=[self.object.pk]),
+                    icon_name="date",
+                )
+            )
         if self.request.user.has_perm("intake.view_clinical_record"):
             buttons.append(
                 HeaderButton(

@@ -9,9 +9,10 @@ Emails are queued only after the commit.
 
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -329,6 +330,8 @@ def appointment_book(
     now: datetime | None = None,
     context: selectors.BookingContext | None = None,
     with_booking: Callable[[Appointment], None] | None = None,
+    series: str = "",
+    notify: bool = True,
 ) -> Appointment:
     """Book `start` with the practitioner, or the first free one when None.
 
@@ -338,6 +341,8 @@ def appointment_book(
 
     `with_booking` runs with the new appointment inside the same transaction (another app's
     rows that must exist exactly when the appointment does, such as its screening).
+    `series` and `notify` are for appointment_series_book: the series' key, and whether this
+    visit sends its own confirmation (only the first of a series does, listing the rest).
 
     Returns the existing appointment for a repeated idempotency key sent with the same
     request (same `idempotency_fingerprint`) within its lifetime; an expired key is new again.
@@ -414,12 +419,14 @@ def appointment_book(
                 source,
                 idempotency_key,
                 fingerprint=idempotency_fingerprint,
+                series=series,
             )
             if with_booking is not None:
                 with_booking(appointment)
-            _queue_notifications(
-                appointment, Notification.Kind.CONFIRMATION, Notification.Kind.STAFF_NEW
-            )
+            if notify:
+                _queue_notifications(
+                    appointment, Notification.Kind.CONFIRMATION, Notification.Kind.STAFF_NEW
+                )
     except IntegrityError as error:
         if idempotency_key and (existing := selectors.booking_for_idempotency_key(idempotency_key)):
             return _replay(existing, service, start, idempotency_fingerprint)
@@ -454,7 +461,16 @@ def idempotency_fingerprint(request_data: dict) -> str:
 
 
 def _create(
-    practitioner, service, start, details, staff, source, idempotency_key, *, fingerprint=""
+    practitioner,
+    service,
+    start,
+    details,
+    staff,
+    source,
+    idempotency_key,
+    *,
+    fingerprint="",
+    series="",
 ) -> Appointment:
     patient = _patient_for(details, staff=staff)
     spec = selectors.service_spec(service)
@@ -472,6 +488,7 @@ def _create(
         idempotency_key=idempotency_key or None,
         idempotency_fingerprint=fingerprint if idempotency_key else "",
         reference=new_reference(),
+        series=series,
     )
     # Field rules only: the related rows are in hand, and uniqueness and overlap are enforced
     # by the database (each check here would be one more query inside the lock).
@@ -482,6 +499,65 @@ def _create(
     )
     appointment.save()
     return appointment
+
+
+@dataclass(frozen=True)
+class SeriesClash:
+    """A visit of a series that could not be booked: when, why, and the nearest free times."""
+
+    start: datetime
+    message: str
+    alternatives: list[engine.Slot]
+
+
+def series_starts(*, first_day: date, weekdays: list[int], at: time, count: int, zone) -> list:
+    """`count` starts on the chosen weekdays (0 = Monday) from `first_day` on, each at the same
+    clock time in the clinic's zone (so 9:00 stays 9:00 across a DST change)."""
+    if not weekdays or count < 1:
+        return []
+    starts, day = [], first_day
+    while len(starts) < count:
+        if day.weekday() in weekdays:
+            starts.append(datetime.combine(day, at, tzinfo=zone))
+        day += timedelta(days=1)
+    return starts
+
+
+def appointment_series_book(
+    *,
+    service: Service,
+    practitioner: Practitioner,
+    patient: Patient,
+    starts: list[datetime],
+    now: datetime | None = None,
+) -> tuple[list[Appointment], list[SeriesClash]]:
+    """Book each start through the same guard as any staff booking. A start that is not free
+    is listed as a clash with its nearest free times, never skipped in silence; the rest are
+    booked. The first booked visit's confirmation lists all of them (one email); each visit
+    still gets its own reminder."""
+    now = now or timezone.now()
+    context = selectors.booking_context()
+    key = uuid.uuid4().hex
+    booked: list[Appointment] = []
+    clashes: list[SeriesClash] = []
+    for start in starts:
+        try:
+            appointment = appointment_book(
+                service=service,
+                practitioner=practitioner,
+                start=start,
+                patient=patient,
+                source=Appointment.Source.STAFF,
+                now=now,
+                context=context,
+                series=key,
+                notify=not booked,
+            )
+        except BookingError as error:
+            clashes.append(SeriesClash(start, error.message, error.alternatives))
+        else:
+            booked.append(appointment)
+    return booked, clashes
 
 
 def _check_cutoff(appointment: Appointment, now: datetime, *, staff: bool) -> None:

@@ -17,7 +17,7 @@ from physiofit.core.models import AuditEvent, audit
 from . import selectors, services, tokens
 from . import slots as engine
 from .forms import PatientDetailsForm
-from .models import Appointment, Practitioner, Service, TimeOff
+from .models import Appointment, Patient, Practitioner, Service, TimeOff
 from .notification_admin import notifications_visible_to
 
 PERMISSION = "booking.view_patient_record"
@@ -73,10 +73,14 @@ def calendar(request):
                 "time_off": [t for t in off if t.first_day <= current <= t.last_day],
             }
         )
-    # Apps above booking mark the visits a clinician must look at first (screening review).
-    review = set()
-    for fn in hooks.get_hooks("calendar_review_ids"):
-        review |= fn(request, [a.pk for a in appointments])
+    # Apps above booking flag visits for clinical staff: {appointment pk: [label, ...]}
+    # (a screening waiting for review, a progress note due at this visit).
+    flags: dict[int, list[str]] = {}
+    for fn in hooks.get_hooks("calendar_flags"):
+        for pk, labels in fn(request, [a.pk for a in appointments]).items():
+            flags.setdefault(pk, []).extend(labels)
+    for a in appointments:
+        a.flags = flags.get(a.pk, [])
     audit(
         user=request.user,
         action=AuditEvent.Action.VIEW,
@@ -90,7 +94,6 @@ def calendar(request):
         "booking/staff/calendar.html",
         {
             "days": days,
-            "review": review,
             "view": view,
             "first": first,
             "last": last,
@@ -287,6 +290,102 @@ def appointment_create(request):
         else:
             status = 400
     return TemplateResponse(request, "booking/staff/new.html", {"form": form}, status=status)
+
+
+WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
+# Days a plan's visits fall on by default, by visits a week (spread over the working week).
+SPREAD = {1: [1], 2: [0, 3], 3: [0, 2, 4], 4: [0, 1, 3, 4], 5: [0, 1, 2, 3, 4]}
+
+
+class SeriesForm(forms.Form):
+    """A series of visits in one step: the days of the week, the clinic time, how many."""
+
+    service = forms.ModelChoiceField(queryset=Service.objects.none(), empty_label=None)
+    practitioner = forms.ModelChoiceField(
+        queryset=Practitioner.objects.filter(active=True), empty_label=None
+    )
+    first_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="From")
+    at = forms.TimeField(
+        widget=forms.TimeInput(attrs={"type": "time", "step": 300}), label="At (clinic time)"
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple, label="On"
+    )
+    count = forms.IntegerField(min_value=1, max_value=60, label="Number of visits")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = Service.objects.filter(active=True).order_by(
+            "-audience", "name"
+        )
+
+
+def _series_initial(request, patient: Patient, context) -> dict:
+    """From the last visit (practitioner, service, time) and the plan's numbers when the
+    chart's link brings them (?per_week=2&count=12)."""
+    last = (
+        patient.appointments.exclude(status=Appointment.Status.CANCELLED).order_by("start").last()
+    )
+    try:
+        per_week = min(max(int(request.GET.get("per_week", 2)), 1), 5)
+        count = min(max(int(request.GET.get("count", per_week * 6)), 1), 60)
+    except ValueError:
+        per_week, count = 2, 12
+    returning = Service.objects.filter(active=True, audience=Service.Audience.RETURNING).first()
+    return {
+        "service": returning.pk if returning else (last.service_id if last else None),
+        "practitioner": last.practitioner_id if last else None,
+        "first_day": datetime.now(context.zone).date() + timedelta(days=1),
+        "at": last.start.astimezone(context.zone).time() if last else time(9),
+        "weekdays": SPREAD[per_week],
+        "count": count,
+    }
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def series(request, pk):
+    """Book a patient's series of visits (twice a week for six weeks) in one step, through the
+    same guard as every booking: each clash is listed with the nearest free times."""
+    patient = get_object_or_404(Patient, pk=pk)
+    context = selectors.booking_context()
+    result, status = None, 200
+    form = SeriesForm(request.POST or None, initial=_series_initial(request, patient, context))
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            starts = services.series_starts(
+                first_day=data["first_day"],
+                weekdays=data["weekdays"],
+                at=data["at"],
+                count=data["count"],
+                zone=context.zone,
+            )
+            booked, clashes = services.appointment_series_book(
+                service=data["service"],
+                practitioner=data["practitioner"],
+                patient=patient,
+                starts=starts,
+            )
+            audit(
+                user=request.user,
+                action=AuditEvent.Action.CREATE,
+                obj=patient,
+                summary=f"series booked: {len(booked)} of {len(starts)} visits",
+            )
+            result = {"booked": booked, "clashes": clashes, "asked": len(starts)}
+            if clashes:
+                status = 409 if not booked else 200
+        else:
+            status = 400
+    else:
+        audit(user=request.user, action=AuditEvent.Action.VIEW, obj=patient, summary="series form")
+    return TemplateResponse(
+        request,
+        "booking/staff/series.html",
+        {"form": form, "patient": patient, "result": result, "zone": context.zone},
+        status=status,
+    )
 
 
 @staff_only

@@ -103,6 +103,7 @@ def register_calendar_urls():
             staff.appointment_resend_link,
             name="resend_link",
         ),
+        path("patient/<int:pk>/series/", staff.series, name="series"),
         path("feeds/", staff.feeds, name="feeds"),
         path("feeds/<int:pk>/new/", staff.feed_revoke, name="feed_revoke"),
     ]

@@ -39,6 +39,8 @@ UNTIMED_CODES = {
     "97012": "Mechanical traction",
     "97014": "Electrical stimulation, unattended",
 }
+ALL_CODES = {**TIMED_CODES, **UNTIMED_CODES}
+CODE_CHOICES = [(code, f"{code} {name}") for code, name in sorted(ALL_CODES.items())]
 
 
 def visit_units(minutes: dict[str, int], untimed: list[str], *, rule: str = CMS) -> dict[str, int]:

@@ -3,7 +3,8 @@ from django.forms import formset_factory
 
 from physiofit.core.text import validate_single_line
 
-from . import billing
+from . import billing, objective
+from .models import DISCHARGE_REASONS, GOAL_MEASURES, Goal
 
 CPT_CHOICES = [
     ("", "—"),
@@ -35,6 +36,87 @@ class NoteForm(forms.Form):
     plan = _text()
 
 
+class DischargeForm(NoteForm):
+    discharge_reason = forms.ChoiceField(
+        choices=[("", "—"), *DISCHARGE_REASONS], required=False, label="Reason for discharge"
+    )
+
+
+class FindingsForm(forms.Form):
+    """The numeric objective findings (objective.FINDINGS), each optional."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for f in objective.FINDINGS:
+            if f.is_choice:
+                field = forms.ChoiceField(
+                    choices=[("", "—"), *[(c, c) for c in f.choices]], required=False
+                )
+            else:
+                field = forms.IntegerField(
+                    min_value=f.low,
+                    max_value=f.high,
+                    required=False,
+                    widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "pf-num"}),
+                )
+            field.label = f.label + (f" ({f.unit})" if f.unit else "")
+            field.widget.attrs["aria-label"] = f"{f.group}: {field.label}"
+            self.fields[f.key] = field
+
+    def groups(self):
+        return [
+            (group, [self[f.key] for f in objective.FINDINGS if f.group == group])
+            for group in objective.GROUPS
+        ]
+
+    def values(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+
+
+class GoalOutcomeForm(forms.Form):
+    """How far each of the episode's goals is met, on a progress note or discharge summary."""
+
+    def __init__(self, *args, goals=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.goals = list(goals)
+        for goal in self.goals:
+            self.fields[f"goal_{goal.pk}"] = forms.ChoiceField(
+                choices=Goal.Outcome.choices, required=False, label=goal.text, initial=goal.outcome
+            )
+
+    def outcomes(self) -> dict[int, str]:
+        return {g.pk: self.cleaned_data.get(f"goal_{g.pk}", "") for g in self.goals}
+
+
+def _date(label: str) -> forms.DateField:
+    return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=label)
+
+
+class PlanForm(forms.Form):
+    visits_per_week = forms.IntegerField(min_value=1, max_value=7, label="Visits a week")
+    weeks = forms.IntegerField(min_value=1, max_value=52, label="For (weeks)")
+    starts_on = _date("Plan starts")
+    certified_through = _date("Certified through")
+    planned_codes = forms.MultipleChoiceField(
+        choices=billing.CODE_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Planned interventions (CPT)",
+    )
+    interventions = forms.CharField(
+        max_length=3000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Planned interventions, in words",
+    )
+
+
+class GoalForm(forms.Form):
+    term = forms.ChoiceField(choices=Goal.Term.choices)
+    text = forms.CharField(max_length=300, validators=[validate_single_line], label="Goal")
+    measure = forms.ChoiceField(choices=GOAL_MEASURES)
+    target = forms.DecimalField(max_digits=5, decimal_places=1, min_value=0, max_value=100)
+    due_on = _date("By")
 class InterventionForm(forms.Form):
     code = forms.ChoiceField(choices=CPT_CHOICES, label="CPT code")
     minutes = forms.IntegerField(min_value=0, max_value=240, required=False)

@@ -2,6 +2,8 @@
 
 from datetime import datetime, timedelta
 
+from django.utils import timezone
+
 from physiofit.booking.models import Appointment, Patient
 
 from .models import Episode, Note
@@ -23,9 +25,28 @@ def episode_notes(episode: Episode) -> list[Note]:
     )
 
 
+def upcoming_visits(patient: Patient, *, limit: int = 20) -> list[Appointment]:
+    return list(
+        patient.appointments.filter(status=Appointment.Status.BOOKED, start__gte=timezone.now())
+        .select_related("service", "practitioner")
+        .order_by("start")[:limit]
+    )
+
+
+def awaiting_cosign(*, limit: int = 50) -> list[Note]:
+    """Assistants' signed notes no supervising PT has co-signed yet, oldest first."""
+    return list(
+        Note.objects.filter(needs_cosign=True, cosigned_at__isnull=True, signed_at__isnull=False)
+        .select_related("episode__patient", "author")
+        .order_by("signed_at")[:limit]
+    )
+
+
 def note_detail(pk: int) -> Note | None:
     return (
-        Note.objects.select_related("episode__patient", "author", "signed_by", "appointment")
+        Note.objects.select_related(
+            "episode__patient", "author", "signed_by", "cosigned_by", "appointment"
+        )
         .prefetch_related("interventions", "addenda", "episode__diagnoses")
         .filter(pk=pk)
         .first()

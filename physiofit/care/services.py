@@ -6,7 +6,7 @@ note always follow its minutes by the clinic's billing rule."""
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -14,11 +14,31 @@ from wagtail.models import Site
 
 from physiofit.booking.models import Appointment, Patient
 from physiofit.core.models import clinic_zone
+from physiofit.intake import scoring
 from physiofit.intake import selectors as intake_selectors
 from physiofit.intake.record_export import score_summary
 
-from . import billing
-from .models import Addendum, CareSettings, Diagnosis, Episode, Intervention, Note
+from . import billing, objective
+from .models import (
+    MEASURE_RANGES,
+    Addendum,
+    CareSettings,
+    Diagnosis,
+    Episode,
+    Goal,
+    Intervention,
+    Note,
+    PlanOfCare,
+)
+
+# Notes only a physical therapist writes (Medicare: an assistant may not evaluate, re-assess
+# or discharge); `care.cosign_note` marks a PT.
+SUPERVISOR_KINDS = {Note.Kind.EVALUATION, Note.Kind.PROGRESS, Note.Kind.DISCHARGE}
+COSIGN = "care.cosign_note"
+# A progress report is due at least every 10 treatment visits (Medicare Benefit Policy Manual,
+# chapter 15, section 220.3): the visit of the last report counts as the first.
+PROGRESS_EVERY = 10
+CERTIFICATION_DAYS = 90
 
 ERRORS = {
     "unknown_code": "{code} is not an ICD-10-CM code. Search by code or by words.",
@@ -39,6 +59,21 @@ ERRORS = {
     "minutes": "{code}: minutes must be between 1 and 240 for a timed code.",
     "addendum_empty": "Write the addendum's text.",
     "unsigned_addendum": "A draft can still be edited: addenda are for signed notes.",
+    "cert_order": "The certification period must end on or after the plan's first day.",
+    "cert_too_long": "A certification period is at most 90 days: end it by {last:%b %-d, %Y}.",
+    "plan_before_episode": "The plan cannot start before the episode ({first:%b %-d, %Y}).",
+    "goal_range": "A {measure} target is from {low} to {high}.",
+    "goal_past": "A goal's date must be after the episode began ({first:%b %-d, %Y}).",
+    "supervisor_only": (
+        "Evaluations, progress notes and discharge summaries are written by a physical "
+        "therapist; an assistant writes daily notes."
+    ),
+    "no_cosign_needed": "This note does not need a co-signature.",
+    "not_signed_yet": "The author must sign the note before it is co-signed.",
+    "cosign_own": "A supervising therapist other than the author co-signs.",
+    "already_cosigned": "This note is already co-signed.",
+    "discharge_reason": "Choose the reason for discharge before signing.",
+    "no_plan": "Write the plan of care (frequency and duration) before booking its visits.",
 }
 
 
@@ -168,10 +203,20 @@ def note_start(*, appointment: Appointment, user, kind: str = Note.Kind.DAILY) -
     existing = Note.objects.filter(appointment=appointment, kind=kind).first()
     if existing is not None:
         return existing
+    if kind in SUPERVISOR_KINDS and not user.has_perm(COSIGN):
+        raise CareError("supervisor_only")
     episode = open_episode(appointment.patient)
     if episode is None:
         raise CareError("no_episode", name=appointment.patient.first_name)
-    last = episode.notes.exclude(objective="").order_by("-visit_on", "-pk").first()
+    last = (
+        episode.notes.exclude(objective="", findings={})
+        .only("objective", "findings")
+        .order_by("-visit_on", "-pk")
+        .first()
+    )
+    prefill = {}
+    if kind in (Note.Kind.PROGRESS, Note.Kind.DISCHARGE):
+        prefill = {"assessment": outcomes_text(episode)}
     try:
         with transaction.atomic():
             return Note.objects.create(
@@ -181,16 +226,16 @@ def note_start(*, appointment: Appointment, user, kind: str = Note.Kind.DAILY) -
                 visit_on=appointment.start.astimezone(clinic_zone()).date(),
                 author=user,
                 objective=last.objective if last else "",
+                findings=last.findings if last else {},
+                **prefill,
             )
     except IntegrityError:  # a second click raced the first: the first one's note
         return Note.objects.get(appointment=appointment, kind=kind)
 
 
+# The free-text part of the objective; the numbers (range of motion, strength, straight-leg
+# raise, neuro screen) are fields of their own (objective.FINDINGS).
 OBJECTIVE_TEMPLATE = """Observation:
-Range of motion (degrees): flexion __, extension __, side bend L __ R __, rotation L __ R __
-Strength (0-5): hip flexion L __ R __, hip abduction L __ R __, knee extension L __ R __
-Straight-leg raise: L __° R __° (positive / negative)
-Neuro screen: sensation __, reflexes __, myotomes __
 Palpation:
 Special tests:"""
 
@@ -231,6 +276,8 @@ def evaluation_start(*, appointment: Appointment, user) -> Note:
     existing = Note.objects.filter(appointment=appointment, kind=Note.Kind.EVALUATION).first()
     if existing is not None:
         return existing
+    if not user.has_perm(COSIGN):
+        raise CareError("supervisor_only")
     day = appointment.start.astimezone(clinic_zone()).date()
     with transaction.atomic():
         episode = open_episode(appointment.patient) or episode_open(
@@ -279,10 +326,18 @@ def visit_units_for(rows: list[InterventionData], rule: str) -> dict[str, int]:
 
 
 def note_save(
-    *, note: Note, user, fields: dict[str, str], interventions: list[InterventionData]
+    *,
+    note: Note,
+    user,
+    fields: dict[str, str],
+    interventions: list[InterventionData],
+    findings: dict | None = None,
+    goal_outcomes: dict[int, str] | None = None,
 ) -> Note:
-    """Save a draft's SOAP text and its interventions (replacing them), units worked out."""
+    """Save a draft's SOAP text, numeric findings and interventions (replacing them), units
+    worked out; on a progress note or discharge summary, also how far each goal was met."""
     units = visit_units_for(interventions, care_settings().billing_rule)
+    cleaned_findings = objective.clean(findings or {})
     with transaction.atomic():
         note = Note.objects.select_for_update().get(pk=note.pk)
         if note.is_signed:
@@ -291,7 +346,16 @@ def note_save(
             raise CareError("not_author")
         for name in ("subjective", "objective", "assessment", "plan"):
             setattr(note, name, fields.get(name, "").strip())
+        note.findings = cleaned_findings
+        if note.kind == Note.Kind.DISCHARGE and "discharge_reason" in fields:
+            note.episode.discharge_reason = fields["discharge_reason"]
+            note.episode.save(update_fields=["discharge_reason"])
         note.save()
+        if goal_outcomes and note.kind in (Note.Kind.PROGRESS, Note.Kind.DISCHARGE):
+            for goal in note.episode.goals.filter(pk__in=goal_outcomes):
+                goal.outcome = goal_outcomes[goal.pk]
+                goal.assessed_on = note.visit_on if goal.outcome else None
+                goal.save(update_fields=["outcome", "assessed_on"])
         note.interventions.all().delete()
         Intervention.objects.bulk_create(
             Intervention(
@@ -330,6 +394,9 @@ def note_sign(*, note: Note, user, password: str) -> Note:
             raise CareError("not_author")
         if not note.assessment.strip():
             raise CareError("empty")
+        episode = note.episode
+        if note.kind == Note.Kind.DISCHARGE and not episode.discharge_reason:
+            raise CareError("discharge_reason")
         rows = list(note.interventions.all())
         units = visit_units_for([InterventionData(r.code, r.minutes) for r in rows], rule)
         for row in rows:
@@ -339,8 +406,236 @@ def note_sign(*, note: Note, user, password: str) -> Note:
         note.signed_by = user
         note.signer_name = signer_name(user)[:200]
         note.billing_rule = rule
+        note.needs_cosign = not user.has_perm(COSIGN)
+        note.save(signing=True)
+        if note.kind == Note.Kind.DISCHARGE and episode.is_open:
+            # The signed discharge summary closes the episode of care.
+            episode.status = Episode.Status.CLOSED
+            episode.closed_on = note.visit_on
+            episode.save(update_fields=["status", "closed_on"])
+    return note
+
+
+def note_cosign(*, note: Note, user, password: str) -> Note:
+    """A supervising PT's co-signature on an assistant's signed note: then it is complete."""
+    if not user.check_password(password):
+        raise CareError("bad_password")
+    if not user.has_perm(COSIGN):
+        raise CareError("supervisor_only")
+    with transaction.atomic():
+        note = Note.objects.select_for_update().get(pk=note.pk)
+        if not note.is_signed:
+            raise CareError("not_signed_yet")
+        if not note.needs_cosign:
+            raise CareError("no_cosign_needed")
+        if note.cosigned_at is not None:
+            raise CareError("already_cosigned")
+        if note.author_id == user.pk:
+            raise CareError("cosign_own")
+        note.cosigned_at = timezone.now()
+        note.cosigned_by = user
+        note.cosigner_name = signer_name(user)[:200]
         note.save(signing=True)
     return note
+
+
+# --- Plan of care and goals -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanData:
+    visits_per_week: int
+    weeks: int
+    starts_on: date
+    certified_through: date
+    planned_codes: list[str]
+    interventions: str = ""
+
+
+def plan_save(*, episode: Episode, user, data: PlanData) -> PlanOfCare:
+    """Write or rewrite the episode's plan of care (the views audit the change)."""
+    if not episode.is_open:
+        raise CareError("episode_closed")
+    if data.starts_on < episode.opened_on:
+        raise CareError("plan_before_episode", first=episode.opened_on)
+    if data.certified_through < data.starts_on:
+        raise CareError("cert_order")
+    last = data.starts_on + timedelta(days=CERTIFICATION_DAYS - 1)
+    if data.certified_through > last:
+        raise CareError("cert_too_long", last=last)
+    for code in data.planned_codes:
+        if code not in billing.ALL_CODES:
+            raise CareError("unknown_cpt", code=code[:8])
+    plan, _ = PlanOfCare.objects.update_or_create(
+        episode=episode,
+        defaults={
+            "visits_per_week": data.visits_per_week,
+            "weeks": data.weeks,
+            "starts_on": data.starts_on,
+            "certified_through": data.certified_through,
+            "planned_codes": sorted(set(data.planned_codes)),
+            "interventions": data.interventions.strip()[:3000],
+            "updated_by": user,
+        },
+    )
+    return plan
+
+
+def goal_add(*, episode: Episode, term: str, text: str, measure: str, target, due_on: date) -> Goal:
+    if not episode.is_open:
+        raise CareError("episode_closed")
+    low, high = MEASURE_RANGES[measure]
+    if not low <= target <= high:
+        raise CareError("goal_range", measure=measure.upper(), low=low, high=high)
+    if due_on <= episode.opened_on:
+        raise CareError("goal_past", first=episode.opened_on)
+    return Goal.objects.create(
+        episode=episode,
+        term=term,
+        text=text.strip()[:300],
+        measure=measure,
+        target=target,
+        due_on=due_on,
+        position=episode.goals.filter(term=term).count(),
+    )
+
+
+def goal_remove(*, episode: Episode, goal_id: int) -> Goal | None:
+    if not episode.is_open:
+        raise CareError("episode_closed")
+    goal = episode.goals.filter(pk=goal_id).first()
+    if goal is not None:
+        goal.delete()
+    return goal
+
+
+# --- Progress, outcomes, discharge ----------------------------------------------------------
+
+
+def last_report_day(episode: Episode) -> date | None:
+    """The visit day of the episode's latest evaluation or progress note."""
+    return (
+        episode.notes.filter(kind__in=[Note.Kind.EVALUATION, Note.Kind.PROGRESS])
+        .order_by("-visit_on")
+        .values_list("visit_on", flat=True)
+        .first()
+    )
+
+
+def visits_since_report(episode: Episode, *, until: Appointment | None = None) -> list:
+    """The patient's kept or booked visits from the last report's visit on (it counts as the
+    first), up to `until` when given: the 10th needs a progress note."""
+    since = last_report_day(episode)
+    if since is None:
+        return []
+    zone = clinic_zone()
+    visits = Appointment.objects.filter(
+        patient_id=episode.patient_id,
+        status__in=[Appointment.Status.BOOKED, Appointment.Status.COMPLETED],
+        start__gte=datetime.combine(since, time.min, tzinfo=zone),
+    ).order_by("start")
+    if until is not None:
+        visits = visits.filter(start__lte=until.start)
+    return list(visits.only("pk", "start"))
+
+
+def progress_due(episode: Episode) -> dict | None:
+    """Where the episode stands against the 10-visit rule: the visit count since the last
+    report and the first visit at which a progress note is due (None when it has no report)."""
+    visits = visits_since_report(episode)
+    if not visits:
+        return None
+    due_visit = visits[PROGRESS_EVERY - 1] if len(visits) >= PROGRESS_EVERY else None
+    today = datetime.now(clinic_zone()).date()
+    done = sum(1 for v in visits if v.start.astimezone(clinic_zone()).date() <= today)
+    return {
+        "count": done,
+        "every": PROGRESS_EVERY,
+        "left": max(PROGRESS_EVERY - done, 0),
+        "due_visit": due_visit,
+        "overdue": done >= PROGRESS_EVERY,
+    }
+
+
+def progress_due_ids(appointment_ids: list[int]) -> set[int]:
+    """Of these visits, the ones at which a progress note is due: the 10th (or later) since
+    the patient's last evaluation or progress note in an open episode."""
+    patients = set(
+        Appointment.objects.filter(pk__in=appointment_ids).values_list("patient_id", flat=True)
+    )
+    due: set[int] = set()
+    for episode in Episode.objects.filter(patient_id__in=patients, status=Episode.Status.OPEN):
+        visits = visits_since_report(episode)
+        due |= {v.pk for v in visits[PROGRESS_EVERY - 1 :]}
+    return due & set(appointment_ids)
+
+
+def episode_outcomes(episode: Episode) -> list[dict]:
+    """Each measure answered during the episode: first and last score, the change, whether it
+    reaches the minimal clinically important difference."""
+    until = (
+        datetime.combine(episode.closed_on, time.max, tzinfo=clinic_zone())
+        if (episode.closed_on)
+        else None
+    )
+    since = datetime.combine(episode.opened_on, time.min, tzinfo=clinic_zone())
+    rows = []
+    for series in intake_selectors.outcome_series(patient=episode.patient):
+        points = [p for p in series.points if p.at >= since and (until is None or p.at <= until)]
+        if not points:
+            continue
+        first, last = points[0], points[-1]
+        change = None
+        if len(points) > 1 and series.mcid is not None:
+            change = scoring.change(series.instrument.code, first.value, last.value)
+        rows.append(
+            {
+                "code": series.instrument.code,
+                "name": series.instrument.name,
+                "first": first,
+                "last": last,
+                "count": len(points),
+                "change": change,
+                "mcid": series.mcid,
+            }
+        )
+    return rows
+
+
+def _number(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def outcomes_text(episode: Episode) -> str:
+    """The measures' change and the goals, as a starting point for a progress note's or
+    discharge summary's assessment."""
+    lines = []
+    for row in episode_outcomes(episode):
+        first, last, change = row["first"], row["last"], row["change"]
+        line = f"{row['name']}: {_number(first.value)} → {_number(last.value)}"
+        if change is not None:
+            reached = "reaches" if change.meets_mcid else "does not reach"
+            line += (
+                f" ({'+' if change.delta >= 0 else ''}{_number(change.delta)}; {reached} the MCID)"
+            )
+        lines.append(line)
+    latest = {row["code"]: row["last"].value for row in episode_outcomes(episode)} if lines else {}
+    for goal in episode.goals.all():
+        now = latest.get(goal.measure)
+        status = "no score yet" if now is None else f"now {_number(now)}"
+        lines.append(
+            f"Goal ({goal.get_term_display().lower()}): {goal.text}: "
+            f"{goal.measure.upper()} {_number(float(goal.target))} by "
+            f"{goal.due_on:%b %-d}; {status}."
+        )
+    return "\n".join(lines)
+
+
+def goal_reached(goal: Goal, latest: float | None) -> bool | None:
+    """Whether the latest score reaches the goal's target (None without a score)."""
+    if latest is None:
+        return None
+    return (latest - float(goal.target)) * scoring.DIRECTION[goal.measure] >= -scoring.EPSILON
 
 
 def addendum_add(*, note: Note, user, text: str, password: str) -> Addendum:
@@ -368,6 +663,8 @@ def record_remove(patient: Patient) -> dict[str, int]:
     Addendum.objects.filter(note__in=notes).delete()
     Intervention.objects.filter(note__in=notes).delete()
     notes.delete()
+    Goal.objects.filter(episode__patient=patient).delete()
+    PlanOfCare.objects.filter(episode__patient=patient).delete()
     Diagnosis.objects.filter(episode__patient=patient).delete()
     Episode.objects.filter(patient=patient).delete()
     return counts

@@ -4,6 +4,7 @@ notes written in them (start from the visit, edit the draft, sign, add an addend
 Reading needs the clinical permission; writing also needs `care.write_note`. Every view and
 change is audit-logged."""
 
+from datetime import timedelta
 from functools import wraps
 
 from django.contrib import messages
@@ -19,8 +20,19 @@ from physiofit.core.downloads import pdf_response
 from physiofit.core.models import AuditEvent, audit, clinic_today
 from physiofit.core.ratelimit import over_limit_for
 
-from . import billing, documents, selectors, services
-from .forms import AddendumForm, EpisodeForm, InterventionFormSet, NoteForm, SignForm
+from . import billing, documents, fhir, objective, selectors, services
+from .forms import (
+    AddendumForm,
+    DischargeForm,
+    EpisodeForm,
+    FindingsForm,
+    GoalForm,
+    GoalOutcomeForm,
+    InterventionFormSet,
+    NoteForm,
+    PlanForm,
+    SignForm,
+)
 from .models import Episode, Note
 
 READ = "intake.view_clinical_record"
@@ -197,16 +209,20 @@ def note(request, pk):
     data = request.POST if request.method == "POST" else None
     if data is not None and not editable:
         raise PermissionDenied
-    form = NoteForm(
-        data,
-        initial={k: getattr(note, k) for k in ("subjective", "objective", "assessment", "plan")},
-    )
+    discharge = note.kind == Note.Kind.DISCHARGE
+    initial = {k: getattr(note, k) for k in ("subjective", "objective", "assessment", "plan")}
+    if discharge:
+        initial["discharge_reason"] = note.episode.discharge_reason
+    form = (DischargeForm if discharge else NoteForm)(data, initial=initial)
+    findings = FindingsForm(data, prefix="f", initial=note.findings)
+    reassessing = note.kind in (Note.Kind.PROGRESS, Note.Kind.DISCHARGE)
+    goals = GoalOutcomeForm(data, prefix="g", goals=note.episode.goals.all() if reassessing else ())
     rows = InterventionFormSet(
         data, prefix="cpt", initial=None if data else _intervention_initial(note)
     )
     status = 200
     if data is not None:
-        if form.is_valid() and rows.is_valid():
+        if all(f.is_valid() for f in (form, rows, findings, goals)):
             items = [
                 services.InterventionData(r["code"], r.get("minutes") or 0, r.get("detail", ""))
                 for r in rows.cleaned_data
@@ -214,7 +230,12 @@ def note(request, pk):
             ]
             try:
                 services.note_save(
-                    note=note, user=request.user, fields=form.cleaned_data, interventions=items
+                    note=note,
+                    user=request.user,
+                    fields=form.cleaned_data,
+                    interventions=items,
+                    findings=findings.values(),
+                    goal_outcomes=goals.outcomes(),
                 )
             except services.CareError as error:
                 messages.error(request, error.message)
@@ -247,6 +268,10 @@ def note(request, pk):
             "patient": patient,
             "editable": editable,
             "form": form,
+            "findings": findings,
+            "finding_rows": objective.rows(note.findings),
+            "goals_form": goals,
+            "outcomes": services.episode_outcomes(note.episode) if reassessing else [],
             "rows": rows,
             "interventions": interventions,
             "total_units": sum(i.units for i in interventions),
@@ -325,6 +350,187 @@ def addendum(request, pk):
         refused="addendum refused",
         message="Addendum signed and added under the note.",
     )
+
+
+@writers
+@require_POST
+def note_cosign(request, pk):
+    note = get_object_or_404(Note.objects.select_related("episode__patient"), pk=pk)
+    form = SignForm(request.POST)
+
+    def cosign():
+        if not form.is_valid():
+            raise services.CareError("bad_password")
+        services.note_cosign(note=note, user=request.user, password=form.cleaned_data["password"])
+
+    return _signed_with_password(
+        request,
+        note,
+        cosign,
+        done="co-signed",
+        refused="co-sign refused",
+        message="Co-signed. The note is complete.",
+    )
+
+
+# --- The episode: plan of care, goals, the series of visits, outcomes -----------------------
+
+
+def _episode_or_404(pk) -> Episode:
+    return get_object_or_404(
+        Episode.objects.select_related("patient").prefetch_related("diagnoses", "goals"), pk=pk
+    )
+
+
+def _plan_initial(episode: Episode) -> dict:
+    plan = getattr(episode, "plan", None)
+    if plan is None:
+        return {
+            "visits_per_week": 2,
+            "weeks": 6,
+            "starts_on": episode.opened_on,
+            "certified_through": episode.opened_on
+            + timedelta(days=services.CERTIFICATION_DAYS - 1),
+            "planned_codes": ["97110", "97112", "97140"],
+        }
+    return {
+        "visits_per_week": plan.visits_per_week,
+        "weeks": plan.weeks,
+        "starts_on": plan.starts_on,
+        "certified_through": plan.certified_through,
+        "planned_codes": plan.planned_codes,
+        "interventions": plan.interventions,
+    }
+
+
+def _episode_page(request, episode, *, status=200, **forms):
+    context = {
+        "episode": episode,
+        "patient": episode.patient,
+        "plan": getattr(episode, "plan", None),
+        "goals": list(episode.goals.all()),
+        "notes": selectors.episode_notes(episode),
+        "outcomes": services.episode_outcomes(episode),
+        "progress": services.progress_due(episode) if episode.is_open else None,
+        "upcoming": selectors.upcoming_visits(episode.patient),
+        "can_write": request.user.has_perm(WRITE),
+        "plan_form": forms.get("plan_form") or PlanForm(initial=_plan_initial(episode)),
+        "goal_form": forms.get("goal_form") or GoalForm(),
+    }
+    latest = {row["code"]: row["last"].value for row in context["outcomes"]}
+    context["goal_rows"] = [
+        (g, latest.get(g.measure), services.goal_reached(g, latest.get(g.measure)))
+        for g in context["goals"]
+    ]
+    return _page(request, "episode", context, status=status)
+
+
+@readers
+def episode(request, pk):
+    episode = _episode_or_404(pk)
+    audit(user=request.user, action=AuditEvent.Action.VIEW, obj=episode, summary="episode of care")
+    return _episode_page(request, episode)
+
+
+@writers
+@require_POST
+def plan_save(request, pk):
+    episode = _episode_or_404(pk)
+    form = PlanForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Please correct the marked fields of the plan.")
+        return _episode_page(request, episode, status=400, plan_form=form)
+    try:
+        services.plan_save(
+            episode=episode, user=request.user, data=services.PlanData(**form.cleaned_data)
+        )
+    except services.CareError as error:
+        form.add_error(None, error.message)
+        messages.error(request, error.message)
+        return _episode_page(request, episode, status=400, plan_form=form)
+    audit(
+        user=request.user,
+        action=AuditEvent.Action.CHANGE,
+        obj=episode,
+        summary="plan of care saved",
+    )
+    messages.success(request, "Plan of care saved.")
+    return redirect("care_staff:episode", episode.pk)
+
+
+@writers
+@require_POST
+def goal_add(request, pk):
+    episode = _episode_or_404(pk)
+    form = GoalForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Please correct the marked fields of the goal.")
+        return _episode_page(request, episode, status=400, goal_form=form)
+    try:
+        goal = services.goal_add(episode=episode, **form.cleaned_data)
+    except services.CareError as error:
+        form.add_error(None, error.message)
+        messages.error(request, error.message)
+        return _episode_page(request, episode, status=400, goal_form=form)
+    audit(user=request.user, action=AuditEvent.Action.CHANGE, obj=episode, summary="goal added")
+    messages.success(request, f"Goal added: {goal.text}.")
+    return redirect("care_staff:episode", episode.pk)
+
+
+@writers
+@require_POST
+def goal_remove(request, pk, goal_pk):
+    episode = _episode_or_404(pk)
+    try:
+        removed = services.goal_remove(episode=episode, goal_id=goal_pk)
+    except services.CareError as error:
+        messages.error(request, error.message)
+    else:
+        if removed is not None:
+            audit(
+                user=request.user,
+                action=AuditEvent.Action.CHANGE,
+                obj=episode,
+                summary="goal removed",
+            )
+            messages.success(request, f"Goal removed: {removed.text}.")
+    return redirect("care_staff:episode", episode.pk)
+
+
+@readers
+def episode_pdf(request, pk):
+    """The whole episode printed (plan, goals, measures, every signed note); audited EXPORT."""
+    episode = _episode_or_404(pk)
+    audit(user=request.user, action=AuditEvent.Action.EXPORT, obj=episode, summary="episode PDF")
+    name = f"episode-{episode.patient.reference}-{episode.opened_on:%Y-%m-%d}.pdf"
+    return pdf_response(documents.episode_pdf(episode), name)
+
+
+@readers
+def episode_fhir(request, pk):
+    """The episode as a FHIR R4 Bundle (validated as it is built); audited EXPORT."""
+    episode = _episode_or_404(pk)
+    bundle = fhir.episode_bundle(episode)
+    audit(user=request.user, action=AuditEvent.Action.EXPORT, obj=episode, summary="FHIR bundle")
+    response = HttpResponse(bundle.model_dump_json(indent=2), content_type="application/fhir+json")
+    name = f"episode-{episode.patient.reference}-{episode.opened_on:%Y-%m-%d}.fhir.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@readers
+def superbill(request, pk):
+    """A signed visit note's superbill, for the patient's out-of-network claim; audited EXPORT."""
+    note = selectors.note_detail(pk)
+    if note is None:
+        raise Http404("No such note.")
+    if not note.is_signed:
+        messages.error(request, "A superbill is printed from a signed note: sign it first.")
+        return redirect("care_staff:note", note.pk)
+    audit(user=request.user, action=AuditEvent.Action.EXPORT, obj=note, summary="superbill PDF")
+    name = f"superbill-{note.episode.patient.reference}-{note.visit_on:%Y-%m-%d}.pdf"
+    return pdf_response(documents.superbill_pdf(note), name)
 
 
 @readers

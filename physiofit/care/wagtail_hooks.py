@@ -13,7 +13,9 @@ from . import selectors, services, staff
 @hooks.register("register_permissions")
 def register_permissions():
     """Let admins give a group the right to write and sign notes (Settings → Groups)."""
-    return Permission.objects.filter(content_type__app_label="care", codename="write_note")
+    return Permission.objects.filter(
+        content_type__app_label="care", codename__in=["write_note", "cosign_note"]
+    )
 
 
 @hooks.register("register_admin_urls")
@@ -38,6 +40,30 @@ def register_care_urls():
         path("note/<int:pk>/sign/", staff.note_sign, name="note_sign"),
         path("note/<int:pk>/note.pdf", staff.note_pdf, name="note_pdf"),
         path("note/<int:pk>/addendum/", staff.addendum, name="addendum"),
+        path("note/<int:pk>/cosign/", staff.note_cosign, name="note_cosign"),
+        path("episode/<int:pk>/", staff.episode, name="episode"),
+        path("episode/<int:pk>/episode.pdf", staff.episode_pdf, name="episode_pdf"),
+        path("episode/<int:pk>/episode.fhir.json", staff.episode_fhir, name="episode_fhir"),
+        path("note/<int:pk>/superbill.pdf", staff.superbill, name="superbill"),
+        path("episode/<int:pk>/plan/", staff.plan_save, name="plan_save"),
+        path("episode/<int:pk>/goal/", staff.goal_add, name="goal_add"),
+        path(
+            "episode/<int:pk>/goal/<int:goal_pk>/remove/",
+            staff.goal_remove,
+            name="goal_remove",
+        ),
+        path(
+            "visit/<int:pk>/progress/",
+            staff.note_start,
+            {"kind": "progress"},
+            name="progress_start",
+        ),
+        path(
+            "visit/<int:pk>/discharge/",
+            staff.note_start,
+            {"kind": "discharge"},
+            name="discharge_start",
+        ),
     ]
     return [path("care/", include((urls, "care_staff")))]
 
@@ -68,9 +94,35 @@ def appointment_notes(request, appointment):
             "episode": services.open_episode(appointment.patient),
             "new_patient_visit": appointment.service.audience == "new",
             "can_write": request.user.has_perm(staff.WRITE),
+            "is_pt": request.user.has_perm(services.COSIGN),
+            "progress_due": appointment.pk in services.progress_due_ids([appointment.pk]),
         },
         request=request,
     )
+
+
+@hooks.register("calendar_flags")
+def calendar_progress_flags(request, appointment_ids):
+    """Booking's calendar marks the visits at which a progress note is due (every 10th)."""
+    if not request.user.has_perm(staff.READ):
+        return {}
+    return {pk: ["Progress note due"] for pk in services.progress_due_ids(appointment_ids)}
+
+
+@hooks.register("construct_homepage_panels")
+def add_awaiting_cosign(request, panels):
+    if not request.user.has_perms([staff.READ, services.COSIGN]):
+        return
+    if notes := selectors.awaiting_cosign():
+        # Assistants' notes a supervising PT must co-sign before they count as complete.
+        panels.append(
+            DashboardPanel(
+                name="awaiting_cosign",
+                order=41,
+                template_name="care/staff/cosign_panel.html",
+                notes=notes,
+            )
+        )
 
 
 @hooks.register("construct_homepage_panels")

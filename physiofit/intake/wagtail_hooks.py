@@ -108,12 +108,12 @@ def patient_erase_url(request, patient):
     return reverse("intake_staff:erase", args=[patient.pk])
 
 
-@hooks.register("calendar_review_ids")
-def calendar_review_ids(request, appointment_ids):
+@hooks.register("calendar_flags")
+def calendar_review_flags(request, appointment_ids):
     """Booking's calendar marks the visits whose screening waits for a clinician."""
     if not request.user.has_perm(staff.PERMISSION):
-        return set()
-    return selectors.pending_review_ids(appointment_ids)
+        return {}
+    return {pk: ["Screening review needed"] for pk in selectors.pending_review_ids(appointment_ids)}
 
 
 @hooks.register("appointment_panels", order=-10)

@@ -45,10 +45,14 @@ def appointment(booking, patient):
     return visit(booking, patient, bend(2026, 12, 2, 10))
 
 
-def clinician(name: str, *, write: bool = True):
+def clinician(name: str, *, write: bool = True, pt: bool = True):
+    """A clinical user: a physical therapist by default; `pt=False` makes an assistant (writes
+    daily notes that a PT co-signs), `write=False` a reader."""
     permissions = [("booking", "view_patient_record"), ("intake", "view_clinical_record")]
     if write:
         permissions.append(("care", "write_note"))
+        if pt:
+            permissions.append(("care", "cosign_note"))
     user = group_user(name, permissions)
     user.first_name, user.last_name = name.split(" ", 1) if " " in name else (name, "")
     user.set_password(PASSWORD)
@@ -72,3 +76,8 @@ def other_therapist(site):
 @pytest.fixture
 def front_desk(site):
     return group_user("Front desk", [("booking", "view_patient_record")])
+
+
+@pytest.fixture
+def assistant(site):
+    return clinician("Pat Assistant", pt=False)

@@ -316,7 +316,7 @@ def test_the_initial_evaluation_is_filled_from_what_the_patient_told_us(
     assert "subacute" in note.subjective or "chronic" in note.subjective
     assert "Red-flag screening: " in note.subjective
     assert "No improvement after about 4 weeks" in note.subjective
-    assert "Range of motion (degrees)" in note.objective
+    assert note.objective.startswith("Observation:")  # numbers have fields of their own
     # A second click opens the same note.
     client.post(f"/admin/care/visit/{appointment.pk}/evaluation/")
     assert Note.objects.count() == 1

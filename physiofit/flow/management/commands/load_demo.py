@@ -39,6 +39,7 @@ DEMO_ACCOUNTS = [
     ("editor", "editor@example.com", False, "Editors"),
     ("frontdesk", "frontdesk@example.com", False, "Front desk"),
     ("therapist", "therapist@example.com", False, "Therapists"),
+    ("assistant", "assistant@example.com", False, "Therapist assistants"),
 ]
 FRONT_DESK_PERMISSIONS = [
     ("wagtailadmin", "access_admin"),
@@ -51,11 +52,17 @@ FRONT_DESK_PERMISSIONS = [
     ("booking", "change_waitlistentry"),
     ("booking", "view_notification"),
 ]
-# Therapists see what the front desk sees, plus screening, intake answers and measures.
-THERAPIST_PERMISSIONS = [
+# Assistants (PTAs) see what the front desk sees, plus the clinical record; they write daily
+# notes, which a supervising therapist co-signs.
+ASSISTANT_PERMISSIONS = [
     *FRONT_DESK_PERMISSIONS,
     ("intake", "view_clinical_record"),
     ("care", "write_note"),
+]
+# Therapists also evaluate, re-assess, discharge and co-sign, and keep exercise programs.
+THERAPIST_PERMISSIONS = [
+    *ASSISTANT_PERMISSIONS,
+    ("care", "cosign_note"),
     ("exercises", "manage_program"),
     # The exercise library and templates: therapists keep them up to date.
     *[
@@ -224,6 +231,7 @@ class Command(BaseCommand):
         for name, permissions in (
             ("Front desk", FRONT_DESK_PERMISSIONS),
             ("Therapists", THERAPIST_PERMISSIONS),
+            ("Therapist assistants", ASSISTANT_PERMISSIONS),
         ):
             group, _ = Group.objects.get_or_create(name=name)
             for app_label, codename in permissions:
