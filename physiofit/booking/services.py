@@ -554,10 +554,39 @@ def appointment_series_book(
                 notify=not booked,
             )
         except BookingError as error:
-            clashes.append(SeriesClash(start, error.message, error.alternatives))
+            clashes.append(
+                SeriesClash(
+                    start, _series_reason(error, patient, practitioner, start), error.alternatives
+                )
+            )
         else:
             booked.append(appointment)
     return booked, clashes
+
+
+# Why a visit of a series was not booked, in the words of the staff who booked it.
+SERIES_REASONS = {
+    "slot_taken": "{practitioner} has another visit then.",
+    "outside_hours": "Outside {practitioner}'s working hours or the clinic's opening hours.",
+    "off_grid": "Not on the booking grid: visits start every {step} minutes.",
+    "start_in_past": "That time has passed.",
+    "beyond_horizon": "Further ahead than bookings are taken.",
+}
+
+
+def _series_reason(error: BookingError, patient: Patient, practitioner, start) -> str:
+    if (
+        error.code == "slot_taken"
+        and patient.appointments.filter(
+            status=Appointment.Status.BOOKED, start__lte=start, end__gt=start
+        ).exists()
+    ):
+        return "Already booked: the patient has a visit then."
+    template = SERIES_REASONS.get(error.code)
+    if template is None:
+        return error.message
+    step = selectors.booking_context().policy.slot_step
+    return template.format(practitioner=practitioner.name, step=_minutes(step))
 
 
 def _check_cutoff(appointment: Appointment, now: datetime, *, staff: bool) -> None:

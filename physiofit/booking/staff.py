@@ -315,9 +315,8 @@ class SeriesForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = Service.objects.filter(active=True).order_by(
-            "-audience", "name"
-        )
+        # Follow-up services first: a series is visits after the evaluation.
+        self.fields["service"].queryset = Service.objects.order_by("-audience", "sort_order")
 
 
 def _series_initial(request, patient: Patient, context) -> dict:
@@ -331,7 +330,7 @@ def _series_initial(request, patient: Patient, context) -> dict:
         count = min(max(int(request.GET.get("count", per_week * 6)), 1), 60)
     except ValueError:
         per_week, count = 2, 12
-    returning = Service.objects.filter(active=True, audience=Service.Audience.RETURNING).first()
+    returning = Service.objects.filter(audience=Service.Audience.RETURNING).first()
     return {
         "service": returning.pk if returning else (last.service_id if last else None),
         "practitioner": last.practitioner_id if last else None,

@@ -1,11 +1,12 @@
 """Demo content for the clinical record: the patient a month into care has an open episode with
-a diagnosis, a signed initial evaluation and signed daily notes on their past visits, so a
-newcomer sees a chart with history at once. Safe to run again: it does nothing the second time.
+a diagnosis, a plan of care with two goals, a signed initial evaluation and signed daily notes
+on their past visits, so a newcomer sees a chart with history at once. Safe to run again: it does nothing the second time.
 
 The findings are a fictional patient's, written for the demo; they make no claim about any
 condition."""
 
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -15,45 +16,91 @@ from physiofit.booking.models import Appointment, Patient, Service, new_referenc
 from physiofit.core.models import clinic_today, clinic_zone
 
 from . import services
-from .models import Episode, Intervention, Note
+from .models import Episode, Fee, Intervention, Note
 
 DEMO_PATIENT_EMAIL = "casey.demo@example.com"
 
 NOTES = [
-    # days ago, kind, subjective, objective, assessment, plan, interventions
+    # days ago, kind, subjective, objective, assessment, plan, interventions, findings
     (
         28,
         Note.Kind.EVALUATION,
         "Low back and hip pain for about ten weeks, came on gradually. Worse when sitting "
         "through a workday and when standing up. Pain 7/10 today. Goals: ride the Sunday "
         "group ride and swing a kettlebell again.",
-        "Trunk flexion limited to about half range by pain. Hip range full both sides. "
-        "Neurological screen normal. Tender over the lower thoracic and upper lumbar spine.",
+        "Tender over the lower thoracic and upper lumbar spine.",
         "Mechanical low back pain limiting sitting, cycling and lifting. Screening flag (no "
         "improvement over four weeks) reviewed: no red flags found on examination.",
         "Twice a week for six weeks. Mobility and deep-core work; home program (four phases) "
         "given today.",
         [("97163", 0), ("97110", 15)],
+        {
+            "rom_flexion": 30,
+            "rom_extension": 15,
+            "str_hip_abduction_l": 4,
+            "str_hip_abduction_r": 4,
+            "slr_angle_l": 70,
+            "slr_angle_r": 75,
+            "slr_result_l": "negative",
+            "slr_result_r": "negative",
+            "neuro_sensation": "intact",
+            "neuro_reflexes": "intact",
+            "neuro_myotomes": "intact",
+        },
+    ),
+    (
+        21,
+        Note.Kind.DAILY,
+        "Home program started; stiff in the mornings, easing by midday.",
+        "Cat-cow and knee rocking done with good form.",
+        "Tolerating the mobility phase; no flare-up.",
+        "Add dead bug next visit.",
+        [("97110", 30), ("97140", 10)],
+        {"rom_flexion": 40, "rom_extension": 15},
     ),
     (
         14,
         Note.Kind.DAILY,
         "Sitting easier; still sore after long rides. Home program done most days.",
-        "Trunk flexion about three quarters of range. Dead bug with good control, 3 x 8.",
+        "Dead bug with good control, 3 x 8.",
         "Improving as planned: pain 5/10, activities scored higher.",
         "Progress to the stability phase; add the Pallof press.",
         [("97110", 25), ("97112", 10)],
+        {"rom_flexion": 45, "rom_extension": 20},
+    ),
+    (
+        7,
+        Note.Kind.DAILY,
+        "Worked two full days at the desk with short breaks.",
+        "Pallof press steady both sides, 3 x 10.",
+        "Core control improving; sitting tolerance up.",
+        "Keep the stability phase; start hip work next week.",
+        [("97110", 25), ("97530", 15)],
+        {"rom_flexion": 50, "rom_extension": 20},
     ),
     (
         1,
         Note.Kind.DAILY,
         "Rode an hour on Sunday with mild soreness that settled overnight.",
-        "Trunk flexion full with mild end-range pull. Bird dog steady both sides.",
+        "Bird dog steady both sides.",
         "Pain 3/10; cycling and kettlebell goals close.",
-        "Hip and pelvis phase next; one more visit before a progress review.",
+        "Hip and pelvis phase next; a progress review within the next visits.",
         [("97110", 30), ("97530", 8)],
+        {"rom_flexion": 55, "rom_extension": 25, "slr_angle_l": 80, "slr_angle_r": 80},
     ),
 ]
+# The clinic's demo fee schedule (per unit, USD): made up for the demo; change it in
+# Fee schedule before printing a real superbill.
+DEMO_FEES = {
+    "97110": "45.00",
+    "97112": "45.00",
+    "97140": "42.00",
+    "97530": "48.00",
+    "97161": "150.00",
+    "97162": "175.00",
+    "97163": "200.00",
+    "97164": "110.00",
+}
 
 
 def _visit(patient: Patient, day, service: Service, practitioner) -> Appointment:
@@ -96,8 +143,35 @@ def load_demo_record() -> str | None:
             opened_on=first_visit.start.astimezone(clinic_zone()).date(),
         )
         services.diagnosis_add(episode=episode, code="M54.50")
+        services.plan_save(
+            episode=episode,
+            user=author,
+            data=services.PlanData(
+                visits_per_week=2,
+                weeks=6,
+                starts_on=episode.opened_on,
+                certified_through=episode.opened_on + timedelta(days=89),
+                planned_codes=["97110", "97112", "97140", "97530"],
+                interventions="Mobility, then trunk stability, then hip and pelvis strength; "
+                "a home program in four phases.",
+            ),
+        )
+        for term, text, measure, target, weeks in (
+            ("short", "Sit through a workday with pain no higher than 3", "nprs", 3, 4),
+            ("long", "Ride an hour and swing a kettlebell again", "psfs", 8, 6),
+        ):
+            services.goal_add(
+                episode=episode,
+                term=term,
+                text=text,
+                measure=measure,
+                target=Decimal(target),
+                due_on=episode.opened_on + timedelta(weeks=weeks),
+            )
+        for code, amount in DEMO_FEES.items():
+            Fee.objects.get_or_create(code=code, defaults={"amount": Decimal(amount)})
         rule = services.care_settings().billing_rule
-        for days_ago, kind, subjective, objective, assessment, plan, rows in NOTES:
+        for days_ago, kind, subjective, objective, assessment, plan, rows, found in NOTES:
             day = today - timedelta(days=days_ago)
             appointment = (
                 first_visit
@@ -115,6 +189,7 @@ def load_demo_record() -> str | None:
                 objective=objective,
                 assessment=assessment,
                 plan=plan,
+                findings=found,
                 signed_at=min(signed_at, timezone.now()),
                 signed_by=author,
                 signer_name=services.signer_name(author),

@@ -117,6 +117,8 @@ class GoalForm(forms.Form):
     measure = forms.ChoiceField(choices=GOAL_MEASURES)
     target = forms.DecimalField(max_digits=5, decimal_places=1, min_value=0, max_value=100)
     due_on = _date("By")
+
+
 class InterventionForm(forms.Form):
     code = forms.ChoiceField(choices=CPT_CHOICES, label="CPT code")
     minutes = forms.IntegerField(min_value=0, max_value=240, required=False)

@@ -481,6 +481,20 @@ def plan_save(*, episode: Episode, user, data: PlanData) -> PlanOfCare:
     return plan
 
 
+def plan_visits_left(episode: Episode) -> int | None:
+    """The plan's visits not yet kept or booked (from its first day on): what the front desk
+    still has to book. None without a plan."""
+    plan = getattr(episode, "plan", None)
+    if plan is None:
+        return None
+    counted = Appointment.objects.filter(
+        patient_id=episode.patient_id,
+        status__in=[Appointment.Status.BOOKED, Appointment.Status.COMPLETED],
+        start__gte=datetime.combine(plan.starts_on, time.min, tzinfo=clinic_zone()),
+    ).count()
+    return max(plan.planned_visits - counted, 0)
+
+
 def goal_add(*, episode: Episode, term: str, text: str, measure: str, target, due_on: date) -> Goal:
     if not episode.is_open:
         raise CareError("episode_closed")
@@ -570,15 +584,35 @@ def progress_due_ids(appointment_ids: list[int]) -> set[int]:
     return due & set(appointment_ids)
 
 
-def episode_outcomes(episode: Episode) -> list[dict]:
-    """Each measure answered during the episode: first and last score, the change, whether it
-    reaches the minimal clinically important difference."""
-    until = (
-        datetime.combine(episode.closed_on, time.max, tzinfo=clinic_zone())
-        if (episode.closed_on)
-        else None
+# Measures answered this long before the evaluation (the intake, a week ahead) are its baseline.
+BASELINE_DAYS = 30
+
+
+def episode_window(episode: Episode) -> tuple[datetime, datetime | None]:
+    """The span whose measures belong to the episode: from BASELINE_DAYS before it opened (but
+    after any earlier episode closed) to the day it closed, or open-ended."""
+    zone = clinic_zone()
+    first = episode.opened_on - timedelta(days=BASELINE_DAYS)
+    earlier = (
+        Episode.objects.filter(patient_id=episode.patient_id, closed_on__lte=episode.opened_on)
+        .exclude(pk=episode.pk)
+        .order_by("-closed_on")
+        .values_list("closed_on", flat=True)
+        .first()
     )
-    since = datetime.combine(episode.opened_on, time.min, tzinfo=clinic_zone())
+    if earlier is not None:
+        first = max(first, earlier + timedelta(days=1))
+    since = datetime.combine(first, time.min, tzinfo=zone)
+    until = (
+        datetime.combine(episode.closed_on, time.max, tzinfo=zone) if episode.closed_on else None
+    )
+    return since, until
+
+
+def episode_outcomes(episode: Episode) -> list[dict]:
+    """Each measure answered during the episode (its baseline included): first and last score,
+    the change, whether it reaches the minimal clinically important difference."""
+    since, until = episode_window(episode)
     rows = []
     for series in intake_selectors.outcome_series(patient=episode.patient):
         points = [p for p in series.points if p.at >= since and (until is None or p.at <= until)]

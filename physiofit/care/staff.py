@@ -413,6 +413,7 @@ def _episode_page(request, episode, *, status=200, **forms):
         "outcomes": services.episode_outcomes(episode),
         "progress": services.progress_due(episode) if episode.is_open else None,
         "upcoming": selectors.upcoming_visits(episode.patient),
+        "visits_left": services.plan_visits_left(episode),
         "can_write": request.user.has_perm(WRITE),
         "plan_form": forms.get("plan_form") or PlanForm(initial=_plan_initial(episode)),
         "goal_form": forms.get("goal_form") or GoalForm(),

@@ -4,10 +4,28 @@ from django.urls import include, path, reverse
 from django.utils import timezone
 from wagtail import hooks
 from wagtail.admin.widgets.button import HeaderButton
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from physiofit.core.panels import DashboardPanel
 
 from . import selectors, services, staff
+from .models import Fee
+
+
+class FeeViewSet(SnippetViewSet):
+    """The fee schedule: the clinic's price per unit of each CPT code, printed on superbills."""
+
+    model = Fee
+    icon = "tag"
+    menu_label = "Fee schedule"
+    menu_order = 215
+    add_to_admin_menu = True
+    list_display = ["code", "amount"]
+    copy_view_enabled = False
+
+
+register_snippet(FeeViewSet)
 
 
 @hooks.register("register_permissions")

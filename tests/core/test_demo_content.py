@@ -87,10 +87,17 @@ def test_the_demo_patient_in_care_has_a_clinical_record_once(client, monkeypatch
     [episode] = casey.episodes.all()
     assert [d.code for d in episode.diagnoses.all()] == ["M54.50"]
     notes = list(episode.notes.order_by("visit_on"))
-    assert [n.kind for n in notes] == ["evaluation", "daily", "daily"]
+    assert [n.kind for n in notes] == ["evaluation", "daily", "daily", "daily", "daily"]
     assert all(n.signed_at and n.appointment_id for n in notes)
+    assert notes[0].findings["rom_flexion"] == 30
+    assert episode.plan.frequency == "twice a week for 6 weeks"
+    assert [(g.term, g.measure) for g in episode.goals.all()] == [("long", "psfs"), ("short", "nprs")]
     assert Note.objects.get(kind="evaluation").interventions.get(code="97163").units == 1
     login_staff(client, get_user_model().objects.get(username="therapist"))
     page = client.get(f"/admin/care/patient/{casey.pk}/").content.decode()
     assert "Low back and hip pain" in page
-    assert page.count("Signed") >= 3
+    assert page.count("Signed") >= 5
+    page = client.get(f"/admin/care/episode/{episode.pk}/").content.decode()
+    assert "Twice a week for 6 weeks" in page
+    assert "Ride an hour and swing a kettlebell again" in page
+    assert "target reached" in page  # pain is down to 3: the short-term goal's target
