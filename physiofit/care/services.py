@@ -646,6 +646,9 @@ def outcomes_text(episode: Episode) -> str:
     lines = []
     for row in episode_outcomes(episode):
         first, last, change = row["first"], row["last"], row["change"]
+        if row["count"] == 1:
+            lines.append(f"{row['name']}: {_number(first.value)} (one score so far).")
+            continue
         line = f"{row['name']}: {_number(first.value)} → {_number(last.value)}"
         if change is not None:
             reached = "reaches" if change.meets_mcid else "does not reach"

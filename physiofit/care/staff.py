@@ -168,14 +168,14 @@ def diagnosis_remove(request, pk, diagnosis_pk):
 @writers
 @require_POST
 def note_start(request, pk, kind="daily"):
-    """From the visit's page, one click: this visit's daily note or initial evaluation (new, or
-    the one already started)."""
+    """From the visit's page, one click: this visit's note of the kind (daily, evaluation,
+    progress, discharge), new or the one already started."""
     appointment = get_object_or_404(Appointment.objects.select_related("patient"), pk=pk)
     try:
         if kind == Note.Kind.EVALUATION:
             note = services.evaluation_start(appointment=appointment, user=request.user)
         else:
-            note = services.note_start(appointment=appointment, user=request.user)
+            note = services.note_start(appointment=appointment, user=request.user, kind=kind)
     except services.CareError as error:
         messages.error(request, error.message)
         return redirect("care_staff:record", appointment.patient_id)

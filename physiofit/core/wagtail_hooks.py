@@ -1,5 +1,7 @@
 from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path, reverse
+from django.utils.html import format_html
 from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.utils import get_valid_next_url_from_request
@@ -70,3 +72,9 @@ def reset_second_factor_button(user, request_user):
             priority=50,
         )
     ]
+
+
+@hooks.register("insert_global_admin_css")
+def admin_css():
+    """Our fixes to the admin's look (contrast), from a static file: no inline styles."""
+    return format_html('<link rel="stylesheet" href="{}">', static("css/admin.css"))

@@ -427,3 +427,18 @@ def test_the_episode_pdf_holds_the_plan_goals_and_signed_notes_but_no_drafts(
     assert "Unsigned words." not in text
     assert "1 draft note not included" in text
     assert AuditEvent.objects.filter(action="export", summary="episode PDF").count() == 1
+
+
+def test_progress_and_discharge_start_from_the_visit_for_a_pt_only(
+    client, therapist, assistant, episode, appointment
+):
+    login_staff(client, assistant)
+    client.post(f"/admin/care/visit/{appointment.pk}/progress/")
+    assert not Note.objects.exists()  # an assistant writes daily notes only
+    login_staff(client, therapist)
+    response = client.post(f"/admin/care/visit/{appointment.pk}/progress/")
+    progress = Note.objects.get()
+    assert response.url == f"/admin/care/note/{progress.pk}/"
+    assert progress.kind == Note.Kind.PROGRESS
+    client.post(f"/admin/care/visit/{appointment.pk}/discharge/")
+    assert Note.objects.filter(kind=Note.Kind.DISCHARGE, appointment=appointment).exists()

@@ -91,7 +91,10 @@ def test_the_demo_patient_in_care_has_a_clinical_record_once(client, monkeypatch
     assert all(n.signed_at and n.appointment_id for n in notes)
     assert notes[0].findings["rom_flexion"] == 30
     assert episode.plan.frequency == "twice a week for 6 weeks"
-    assert [(g.term, g.measure) for g in episode.goals.all()] == [("long", "psfs"), ("short", "nprs")]
+    assert [(g.term, g.measure) for g in episode.goals.all()] == [
+        ("long", "psfs"),
+        ("short", "nprs"),
+    ]
     assert Note.objects.get(kind="evaluation").interventions.get(code="97163").units == 1
     login_staff(client, get_user_model().objects.get(username="therapist"))
     page = client.get(f"/admin/care/patient/{casey.pk}/").content.decode()

@@ -29,7 +29,8 @@ def test_a_daily_note_from_the_visit_to_the_signature(live_server, browser, demo
     staff.get_by_role("button", name="Start daily note").click()
     expect(staff.get_by_role("heading", level=1)).to_contain_text("Daily note")
     # The last note's objective findings are there to edit, not to retype.
-    expect(staff.get_by_label("Objective")).to_have_value(re.compile("Trunk flexion full"))
+    expect(staff.get_by_label("Objective")).to_have_value(re.compile("Bird dog steady"))
+    expect(staff.get_by_label("Flexion (°)")).to_have_value("55")
     staff.get_by_label("Subjective").fill("Sat through a workday without pain.")
     staff.get_by_label("Assessment").fill("Goals nearly met.")
     staff.get_by_label("Plan").fill("Progress review next visit.")
@@ -61,5 +62,5 @@ def test_a_daily_note_from_the_visit_to_the_signature(live_server, browser, demo
     assert dict(note.interventions.values_list("code", "units")) == {"97110": 2, "97140": 1}
 
     staff.get_by_role("link", name="← Clinical record").click()
-    expect(staff.get_by_role("cell", name="Daily note")).to_have_count(3)
+    expect(staff.get_by_role("cell", name="Daily note")).to_have_count(5)
     staff.screenshot(path=ARTIFACTS / "care-record.png", full_page=True)
