@@ -16,24 +16,35 @@ from physiofit.core.audited_views import (
     AuditedViewSetMixin,
 )
 
+from . import selectors
 from .models import Patient
 from .signals import patient_email_changed
 
 
 class PatientInspectView(AuditedInspectView):
-    """A patient's record, with a way to their outcome measures for clinical staff."""
+    """The patient's chart: details, visits past and upcoming, emails sent, and what the apps
+    above booking add for those allowed to see it (screening and measures, the clinical record,
+    the exercise program) through the `patient_chart_sections` hook."""
+
+    template_name = "booking/staff/patient_chart.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        patient, user = self.object, self.request.user
+        context["visits"] = selectors.patient_visits(patient)
+        context["zone"] = selectors.booking_context().zone
+        if user.has_perm("booking.view_notification"):
+            context["emails"] = selectors.patient_emails(patient)
+        context["sections"] = [
+            html
+            for fn in hooks.get_hooks("patient_chart_sections")
+            if (html := fn(self.request, patient))
+        ]
+        return context
 
     @cached_property
     def header_buttons(self):
         buttons = list(super().header_buttons)
-        if self.request.user.has_perm("booking.view_patient_record"):
-            buttons.append(
-                HeaderButton(
-                    "Book a series",
-                    url=reverse("booking_calendar:series", args=[self.object.pk]),
-                    icon_name="date",
-                )
-            )
         if self.request.user.has_perm("intake.view_clinical_record"):
             buttons.append(
                 HeaderButton(

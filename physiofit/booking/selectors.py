@@ -16,6 +16,8 @@ from .models import (
     ACTIVE_STATUSES,
     Appointment,
     BookingPolicy,
+    Notification,
+    Patient,
     Practitioner,
     Service,
     TimeOff,
@@ -277,3 +279,33 @@ def booking_for_idempotency_key(key: str) -> Appointment | None:
     return Appointment.objects.filter(
         idempotency_key=key, created_at__gte=idempotency_keys_expired_before()
     ).first()
+
+
+@dataclass(frozen=True)
+class PatientVisits:
+    upcoming: list
+    past: list
+
+
+def patient_visits(patient: Patient, *, past_limit: int = 20) -> PatientVisits:
+    """The patient's booked visits to come, and the latest past ones (any status), for the chart."""
+    now = timezone.now()
+    visits = patient.appointments.select_related("service", "practitioner")
+    return PatientVisits(
+        upcoming=list(
+            visits.filter(start__gte=now, status=Appointment.Status.BOOKED).order_by("start")
+        ),
+        past=list(visits.filter(start__lt=now).order_by("-start")[:past_limit]),
+    )
+
+
+def patient_emails(patient: Patient, *, limit: int = 20) -> list[Notification]:
+    """Emails sent (or queued, or failed) to the patient about their visits and waitlist."""
+    return list(
+        Notification.objects.filter(
+            Q(appointment__patient=patient) | Q(waitlist_entry__patient=patient)
+        )
+        .exclude(kind__startswith="staff_")
+        .select_related("appointment")
+        .order_by("-created_at")[:limit]
+    )

@@ -256,13 +256,20 @@ def appointment_resend_link(request, pk):
 def appointment_create(request):
     """Book for a patient on the phone: the same service and the same guard as online."""
     context = selectors.booking_context()
-    form = PhoneBookingForm(
-        request.POST or None,
-        initial={
-            "day": datetime.now(context.zone).date(),
-            "start_time": time(9, 0),
-        },
-    )
+    initial = {"day": datetime.now(context.zone).date(), "start_time": time(9, 0)}
+    # From the patient's chart ("Book next visit"): their details filled in, so the booking
+    # matches their record instead of making a near-duplicate from a typo.
+    known = request.GET.get("patient", "")
+    if known.isdigit() and (patient := Patient.objects.filter(pk=known).first()):
+        initial.update(
+            {f: getattr(patient, f) for f in ("first_name", "last_name", "email", "phone")},
+            date_of_birth=patient.date_of_birth,
+            service=Service.objects.filter(audience=Service.Audience.RETURNING).first(),
+        )
+        last = patient.appointments.exclude(status=Appointment.Status.CANCELLED).last()
+        if last is not None:
+            initial["practitioner"] = last.practitioner_id
+    form = PhoneBookingForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -7,6 +7,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from physiofit.core.models import AuditEvent, audit
 from physiofit.core.panels import DashboardPanel
 
 from . import selectors, services, staff
@@ -162,3 +163,35 @@ def add_unsigned_notes(request, panels):
                 hours=hours,
             )
         )
+
+
+@hooks.register("patient_chart_sections", order=20)
+def chart_episodes(request, patient):
+    """On the patient's chart, for clinical staff: each episode's plan, progress and notes."""
+    if not request.user.has_perm(staff.READ):
+        return ""
+    episodes = []
+    for episode in selectors.episodes(patient):
+        notes = selectors.episode_notes(episode)
+        episodes.append(
+            {
+                "episode": episode,
+                "plan": getattr(episode, "plan", None),
+                "visits_left": services.plan_visits_left(episode),
+                "progress": services.progress_due(episode) if episode.is_open else None,
+                "notes": notes,
+                "drafts": sum(1 for n in notes if not n.is_signed),
+                "cosign": sum(1 for n in notes if n.is_signed and not n.is_complete),
+            }
+        )
+    audit(
+        user=request.user,
+        action=AuditEvent.Action.VIEW,
+        obj=patient,
+        summary="episodes on the chart",
+    )
+    return render_to_string(
+        "care/staff/_chart_section.html",
+        {"patient": patient, "episodes": episodes},
+        request=request,
+    )

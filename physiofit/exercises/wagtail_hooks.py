@@ -155,3 +155,19 @@ def add_attention_panel(request, panels):
                 **attention,
             )
         )
+
+
+@hooks.register("patient_chart_sections", order=30)
+def chart_program(request, patient):
+    """On the patient's chart, for clinical staff: the program and how much of it is done."""
+    if not request.user.has_perm(staff.PERMISSION):
+        return ""
+    program = selectors.patient_program(patient)
+    context = {"patient": patient, "program": program}
+    if program is not None:
+        context.update(
+            version=selectors.current_version(program),
+            adherence=selectors.program_adherence(program, clinic_today()),
+            last_log=next(iter(selectors.recent_logs(program, limit=1)), None),
+        )
+    return render_to_string("exercises/staff/_chart_section.html", context, request=request)

@@ -91,6 +91,22 @@ def outcome_series(*, patient: Patient) -> list[Series]:
     return series
 
 
+def patient_chart(*, patient: Patient) -> dict:
+    """The chart's clinical intake part: screenings (latest first), the latest pre-visit
+    questionnaire, and each measure's series."""
+    return {
+        "screenings": list(
+            Screening.objects.filter(appointment__patient=patient)
+            .select_related("appointment")
+            .order_by("-created_at")[:10]
+        ),
+        "intake": Questionnaire.objects.filter(patient=patient, instrument="intake")
+        .order_by("-created_at")
+        .first(),
+        "series": outcome_series(patient=patient),
+    }
+
+
 def portal_overview(*, patient: Patient) -> dict:
     questionnaires = list(
         Questionnaire.objects.filter(patient=patient)

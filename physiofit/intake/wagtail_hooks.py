@@ -141,3 +141,21 @@ def manage_link_intake_url(appointment, token, public_url):
     if selectors.intake_state(appointment=appointment) not in ("sent", "draft"):
         return {"intake_url": ""}
     return {"intake_url": public_url(reverse("intake:intake", args=[token]))}
+
+
+@hooks.register("patient_chart_sections", order=10)
+def chart_screening_and_measures(request, patient):
+    """On the patient's chart, for clinical staff: screenings, the intake, measures charted."""
+    if not request.user.has_perm(staff.PERMISSION):
+        return ""
+    audit(
+        user=request.user,
+        action=AuditEvent.Action.VIEW,
+        obj=patient,
+        summary="screening and measures on the chart",
+    )
+    return render_to_string(
+        "intake/staff/_chart_section.html",
+        {"patient": patient, **selectors.patient_chart(patient=patient)},
+        request=request,
+    )
