@@ -43,7 +43,7 @@ def chart(patient, therapist, appointment):
 
 
 def test_clinical_staff_see_the_whole_chart(client, therapist, patient, chart):
-    url, episode = chart
+    url, _ = chart
     login_staff(client, therapist)
     # The chart is the patients list's record page: the clinician may open it too.
     therapist.groups.first().permissions.add(
