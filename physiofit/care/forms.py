@@ -13,10 +13,13 @@ CPT_CHOICES = [
 ]
 
 
-class EpisodeForm(forms.Form):
+class EpisodeTitleForm(forms.Form):
     title = forms.CharField(
         max_length=120, validators=[validate_single_line], help_text="e.g. Low back pain"
     )
+
+
+class EpisodeForm(EpisodeTitleForm):
     opened_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="From")
 
 

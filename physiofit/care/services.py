@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from wagtail import hooks
 from wagtail.models import Site
 
 from physiofit.booking.models import Appointment, Patient
@@ -165,6 +166,14 @@ def episode_open(*, patient: Patient, user, title: str, opened_on: date) -> Epis
     )
 
 
+def episode_rename(*, episode: Episode, title: str) -> Episode:
+    if not episode.is_open:
+        raise CareError("episode_closed")
+    episode.title = title.strip()[:120]
+    episode.save(update_fields=["title"])
+    return episode
+
+
 def open_episode(patient: Patient) -> Episode | None:
     return patient.episodes.filter(status=Episode.Status.OPEN).order_by("-opened_on").first()
 
@@ -217,6 +226,8 @@ def note_start(*, appointment: Appointment, user, kind: str = Note.Kind.DAILY) -
     prefill = {}
     if kind in (Note.Kind.PROGRESS, Note.Kind.DISCHARGE):
         prefill = {"assessment": outcomes_text(episode)}
+    if kind == Note.Kind.DISCHARGE:
+        prefill["plan"] = home_program_text(episode.patient)
     try:
         with transaction.atomic():
             return Note.objects.create(
@@ -666,6 +677,12 @@ def outcomes_text(episode: Episode) -> str:
             f"{goal.due_on:%b %-d}; {status}."
         )
     return "\n".join(lines)
+
+
+def home_program_text(patient) -> str:
+    """The home program to continue after discharge, in words, from the app that keeps programs
+    (exercises, beside this one: it answers through the `care_home_program` hook)."""
+    return "\n".join(text for fn in hooks.get_hooks("care_home_program") if (text := fn(patient)))
 
 
 def goal_reached(goal: Goal, latest: float | None) -> bool | None:

@@ -25,6 +25,7 @@ from .forms import (
     AddendumForm,
     DischargeForm,
     EpisodeForm,
+    EpisodeTitleForm,
     FindingsForm,
     GoalForm,
     GoalOutcomeForm,
@@ -417,6 +418,7 @@ def _episode_page(request, episode, *, status=200, **forms):
         "can_write": request.user.has_perm(WRITE),
         "plan_form": forms.get("plan_form") or PlanForm(initial=_plan_initial(episode)),
         "goal_form": forms.get("goal_form") or GoalForm(),
+        "title_form": EpisodeTitleForm(initial={"title": episode.title}),
     }
     latest = {row["code"]: row["last"].value for row in context["outcomes"]}
     context["goal_rows"] = [
@@ -431,6 +433,24 @@ def episode(request, pk):
     episode = _episode_or_404(pk)
     audit(user=request.user, action=AuditEvent.Action.VIEW, obj=episode, summary="episode of care")
     return _episode_page(request, episode)
+
+
+@writers
+@require_POST
+def episode_rename(request, pk):
+    episode = _episode_or_404(pk)
+    form = EpisodeTitleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the episode a title on one line, up to 120 characters.")
+        return _episode_page(request, episode, status=400)
+    try:
+        services.episode_rename(episode=episode, title=form.cleaned_data["title"])
+    except services.CareError as error:
+        messages.error(request, error.message)
+        return _episode_page(request, episode, status=400)
+    audit(user=request.user, action=AuditEvent.Action.CHANGE, obj=episode, summary="renamed")
+    messages.success(request, "Episode renamed.")
+    return redirect("care_staff:episode", episode.pk)
 
 
 @writers

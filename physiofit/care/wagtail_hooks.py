@@ -65,6 +65,7 @@ def register_care_urls():
         path("episode/<int:pk>/episode.fhir.json", staff.episode_fhir, name="episode_fhir"),
         path("note/<int:pk>/superbill.pdf", staff.superbill, name="superbill"),
         path("episode/<int:pk>/plan/", staff.plan_save, name="plan_save"),
+        path("episode/<int:pk>/rename/", staff.episode_rename, name="episode_rename"),
         path("episode/<int:pk>/goal/", staff.goal_add, name="goal_add"),
         path(
             "episode/<int:pk>/goal/<int:goal_pk>/remove/",

@@ -171,3 +171,21 @@ def chart_program(request, patient):
             last_log=next(iter(selectors.recent_logs(program, limit=1)), None),
         )
     return render_to_string("exercises/staff/_chart_section.html", context, request=request)
+
+
+@hooks.register("care_home_program")
+def home_program_text(patient) -> str:
+    """For a discharge summary (care, beside this app): the program to continue, in words."""
+    program = selectors.patient_program(patient)
+    if program is None or program.status != "active":
+        return ""
+    version = selectors.current_version(program)
+    if version is None:
+        return ""
+    today = clinic_today()
+    current = [p for p in version.prescriptions.all() if p.active_on(today)] or list(
+        version.prescriptions.all()
+    )
+    lines = [f"Home program to continue: {program.title} (version {version.number})."]
+    lines += [f"- {p.exercise.name}: {p.dosage_text}" for p in current]
+    return "\n".join(lines)

@@ -442,3 +442,14 @@ def test_progress_and_discharge_start_from_the_visit_for_a_pt_only(
     assert progress.kind == Note.Kind.PROGRESS
     client.post(f"/admin/care/visit/{appointment.pk}/discharge/")
     assert Note.objects.filter(kind=Note.Kind.DISCHARGE, appointment=appointment).exists()
+
+
+def test_an_episode_is_renamed_on_one_line(client, therapist, episode):
+    login_staff(client, therapist)
+    url = f"/admin/care/episode/{episode.pk}/rename/"
+    assert client.post(url, {"title": "Low back and hip pain"}).status_code == 302
+    assert client.post(url, {"title": "two\nlines"}).status_code == 400
+    assert client.post(url, {"title": "x" * 121}).status_code == 400
+    assert client.get(url).status_code == 405
+    episode.refresh_from_db()
+    assert episode.title == "Low back and hip pain"

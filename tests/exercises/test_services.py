@@ -253,3 +253,15 @@ def test_program_emails_wait_for_an_approved_address(
     [assigned] = mail.outbox
     assert assigned.to == ["new@example.com"]
     assert ProgramEmail.objects.get(kind="assigned").email_status == "sent"
+
+
+def test_a_discharge_summary_names_the_home_program_to_continue(patient, template, today):
+    from physiofit.care.services import home_program_text
+
+    assert home_program_text(patient) == ""  # no program yet
+    program = assign(patient, template, today)
+    text = home_program_text(patient)
+    assert text.startswith(f"Home program to continue: {program.title} (version 1).")
+    assert "- " in text
+    services.program_end(program=program)
+    assert home_program_text(patient) == ""  # an ended program is not to be continued
