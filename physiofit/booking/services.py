@@ -515,8 +515,8 @@ def series_starts(*, first_day: date, weekdays: list[int], at: time, count: int,
     clock time in the clinic's zone (so 9:00 stays 9:00 across a DST change)."""
     if not weekdays or count < 1:
         return []
-    starts, day = [], first_day
-    while len(starts) < count:
+    starts, day, last = [], first_day, first_day + STAFF_HORIZON
+    while len(starts) < count and day <= last:
         if day.weekday() in weekdays:
             starts.append(datetime.combine(day, at, tzinfo=zone))
         day += timedelta(days=1)
@@ -540,7 +540,15 @@ def appointment_series_book(
     key = uuid.uuid4().hex
     booked: list[Appointment] = []
     clashes: list[SeriesClash] = []
+    duration = selectors.service_spec(service).duration
     for start in starts:
+        if patient.appointments.filter(
+            status=Appointment.Status.BOOKED, start__lt=start + duration, end__gt=start
+        ).exists():
+            # The guard keeps a practitioner from two patients at once; a patient is kept from
+            # two visits at once here (the same series booked twice, with another therapist).
+            clashes.append(SeriesClash(start, "Already booked: the patient has a visit then.", []))
+            continue
         try:
             appointment = appointment_book(
                 service=service,
@@ -555,9 +563,7 @@ def appointment_series_book(
             )
         except BookingError as error:
             clashes.append(
-                SeriesClash(
-                    start, _series_reason(error, patient, practitioner, start), error.alternatives
-                )
+                SeriesClash(start, _series_reason(error, practitioner), error.alternatives)
             )
         else:
             booked.append(appointment)
@@ -574,14 +580,7 @@ SERIES_REASONS = {
 }
 
 
-def _series_reason(error: BookingError, patient: Patient, practitioner, start) -> str:
-    if (
-        error.code == "slot_taken"
-        and patient.appointments.filter(
-            status=Appointment.Status.BOOKED, start__lte=start, end__gt=start
-        ).exists()
-    ):
-        return "Already booked: the patient has a visit then."
+def _series_reason(error: BookingError, practitioner) -> str:
     template = SERIES_REASONS.get(error.code)
     if template is None:
         return error.message

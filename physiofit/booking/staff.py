@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from wagtail import hooks
 
@@ -320,6 +321,14 @@ class SeriesForm(forms.Form):
     )
     count = forms.IntegerField(min_value=1, max_value=60, label="Number of visits")
 
+    def clean_first_day(self):
+        day, today = self.cleaned_data["first_day"], timezone.now().date()
+        if not today - timedelta(days=30) <= day <= today + services.STAFF_HORIZON:
+            raise forms.ValidationError(
+                "Start within the coming year (or the past month, to fill in visits)."
+            )
+        return day
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Follow-up services first: a series is visits after the evaluation.
@@ -327,16 +336,17 @@ class SeriesForm(forms.Form):
 
 
 def _series_initial(request, patient: Patient, context) -> dict:
-    """From the last visit (practitioner, service, time) and the plan's numbers when the
-    chart's link brings them (?per_week=2&count=12)."""
+    """From the last visit (practitioner, service, time) and, where an app above keeps a plan
+    of care, its visits a week and the visits left to book (the `series_defaults` hook: the
+    numbers only, never the plan, and never through the address)."""
     last = (
         patient.appointments.exclude(status=Appointment.Status.CANCELLED).order_by("start").last()
     )
-    try:
-        per_week = min(max(int(request.GET.get("per_week", 2)), 1), 5)
-        count = min(max(int(request.GET.get("count", per_week * 6)), 1), 60)
-    except ValueError:
-        per_week, count = 2, 12
+    per_week, count = 2, 12
+    for fn in hooks.get_hooks("series_defaults"):
+        if found := fn(request, patient):
+            per_week = min(max(found["per_week"], 1), 5)
+            count = min(max(found["count"], 1), 60)
     returning = Service.objects.filter(audience=Service.Audience.RETURNING).first()
     return {
         "service": returning.pk if returning else (last.service_id if last else None),
@@ -377,7 +387,8 @@ def series(request, pk):
                 user=request.user,
                 action=AuditEvent.Action.CREATE,
                 obj=patient,
-                summary=f"series booked: {len(booked)} of {len(starts)} visits",
+                summary=f"series booked: {len(booked)} of {len(starts)} visits: "
+                + ", ".join(a.reference for a in booked),
             )
             result = {"booked": booked, "clashes": clashes, "asked": len(starts)}
             if clashes:

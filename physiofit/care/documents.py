@@ -95,8 +95,12 @@ def superbill_lines(note: Note) -> list[BillLine]:
 
 def superbill_pdf(note: Note) -> bytes:
     lines = superbill_lines(note)
-    appointment = note.appointment
-    practitioner = appointment.practitioner if appointment else None
+    # The rendering provider is the PT who answers for the note: its signer, or for an
+    # assistant's note the supervising PT who co-signed it; the visit's practitioner otherwise.
+    signer = note.cosigned_by if note.needs_cosign else note.signed_by
+    practitioner = getattr(signer, "practitioner", None) or (
+        note.appointment.practitioner if note.appointment else None
+    )
     priced = [line.amount for line in lines if line.amount is not None]
     return _pdf(
         "care/superbill_pdf.html",

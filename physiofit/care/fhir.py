@@ -289,11 +289,12 @@ def _conditions(export: _Export) -> list[tuple[str, dict]]:
 
 
 def _encounters(export: _Export, notes: list[Note]) -> list[tuple[str, dict]]:
-    """One Encounter per visit with a note; the authors of its signed notes take part in it."""
+    """One Encounter per visit with a signed note (a draft is not part of the record); the
+    notes' authors take part in it."""
     found: dict[int, dict] = {}
     for note in notes:
         visit = note.appointment
-        if visit is None:
+        if visit is None or not note.is_signed:
             continue
         if visit.pk not in found:
             export.encounters[visit.pk] = _urn("appointment", visit.pk)
@@ -309,11 +310,10 @@ def _encounters(export: _Export, notes: list[Note]) -> list[tuple[str, dict]]:
             }
             if export.reasons:
                 found[visit.pk]["reasonReference"] = export.reasons
-        if note.is_signed:
-            author = export.practitioners.of_user(note.author)
-            participants = found[visit.pk]["participant"]
-            if all(p["individual"]["reference"] != author["reference"] for p in participants):
-                participants.append({"individual": author})
+        author = export.practitioners.of_user(note.author)
+        participants = found[visit.pk]["participant"]
+        if all(p["individual"]["reference"] != author["reference"] for p in participants):
+            participants.append({"individual": author})
     return [(export.encounters[pk], resource) for pk, resource in found.items()]
 
 

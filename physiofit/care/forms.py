@@ -1,4 +1,7 @@
+from datetime import date
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.forms import formset_factory
 
 from physiofit.core.text import validate_single_line
@@ -79,20 +82,35 @@ class FindingsForm(forms.Form):
 class GoalOutcomeForm(forms.Form):
     """How far each of the episode's goals is met, on a progress note or discharge summary."""
 
-    def __init__(self, *args, goals=(), **kwargs):
+    def __init__(self, *args, goals=(), judged=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.goals = list(goals)
         for goal in self.goals:
             self.fields[f"goal_{goal.pk}"] = forms.ChoiceField(
-                choices=Goal.Outcome.choices, required=False, label=goal.text, initial=goal.outcome
+                choices=Goal.Outcome.choices,
+                required=False,
+                label=goal.text,
+                initial=(judged or {}).get(goal.pk, ""),
             )
 
     def outcomes(self) -> dict[int, str]:
         return {g.pk: self.cleaned_data.get(f"goal_{g.pk}", "") for g in self.goals}
 
 
+# Dates a plan or goal may name: a typo such as year 9999 is refused with a message, not carried
+# into arithmetic that cannot hold it.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
 def _date(label: str) -> forms.DateField:
-    return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=label)
+    return forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}),
+        label=label,
+        validators=[
+            MinValueValidator(FIRST_DAY, "Choose a day from the year 2000 on."),
+            MaxValueValidator(LAST_DAY, "Choose a day before the year 2100."),
+        ],
+    )
 
 
 class PlanForm(forms.Form):

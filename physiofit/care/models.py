@@ -264,6 +264,9 @@ class Note(models.Model):
     signer_name = models.CharField(max_length=200, blank=True)
     # The billing rule the units were worked out by, kept with the signature.
     billing_rule = models.CharField(max_length=20, blank=True)
+    # A discharge summary's reason: kept on the note (locked with its signature) and copied to
+    # the episode when it is signed.
+    discharge_reason = models.CharField(max_length=12, choices=DISCHARGE_REASONS, blank=True)
     # A note by an assistant (no `care.cosign_note`) counts once a supervising PT co-signs it.
     needs_cosign = models.BooleanField(default=False)
     cosigned_at = models.DateTimeField(null=True, blank=True)
@@ -336,6 +339,34 @@ class Intervention(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} · {self.minutes} min · {self.units} unit(s)"
+
+    def save(self, *args, **kwargs):
+        signing = kwargs.pop("signing", False)
+        if not signing and Note.objects.filter(pk=self.note_id, signed_at__isnull=False).exists():
+            raise SignedNoteError("This note is signed: add an addendum instead.")
+        super().save(*args, **kwargs)
+
+
+class GoalAssessment(models.Model):
+    """How far a goal was met, as a progress note or discharge summary judged it: part of the
+    note (locked with its signature); signing copies it to the goal."""
+
+    wagtail_reference_index_ignore = True
+
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="goal_assessments")
+    goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="assessments")
+    outcome = models.CharField(max_length=8, choices=Goal.Outcome.choices[1:])
+    # The goal as it read when assessed: a signed note keeps saying what it judged.
+    goal_text = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["note", "goal__term", "goal__position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["note", "goal"], name="one_assessment_per_goal")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.goal_text}: {self.get_outcome_display()}"
 
     def save(self, *args, **kwargs):
         signing = kwargs.pop("signing", False)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from wagtail import hooks
 from wagtail.models import Site
@@ -27,6 +28,7 @@ from .models import (
     Diagnosis,
     Episode,
     Goal,
+    GoalAssessment,
     Intervention,
     Note,
     PlanOfCare,
@@ -35,6 +37,8 @@ from .models import (
 # Notes only a physical therapist writes (Medicare: an assistant may not evaluate, re-assess
 # or discharge); `care.cosign_note` marks a PT.
 SUPERVISOR_KINDS = {Note.Kind.EVALUATION, Note.Kind.PROGRESS, Note.Kind.DISCHARGE}
+# Notes that re-assess the goals: they belong to an open episode.
+REASSESSING = {Note.Kind.PROGRESS, Note.Kind.DISCHARGE}
 COSIGN = "care.cosign_note"
 # A progress report is due at least every 10 treatment visits (Medicare Benefit Policy Manual,
 # chapter 15, section 220.3): the visit of the last report counts as the first.
@@ -74,7 +78,10 @@ ERRORS = {
     "cosign_own": "A supervising therapist other than the author co-signs.",
     "already_cosigned": "This note is already co-signed.",
     "discharge_reason": "Choose the reason for discharge before signing.",
-    "no_plan": "Write the plan of care (frequency and duration) before booking its visits.",
+    "goal_assessed": (
+        "This goal was assessed in a signed note, so it stays on the record. Mark it met or not "
+        "met in the next progress note instead."
+    ),
 }
 
 
@@ -218,7 +225,8 @@ def note_start(*, appointment: Appointment, user, kind: str = Note.Kind.DAILY) -
     if episode is None:
         raise CareError("no_episode", name=appointment.patient.first_name)
     last = (
-        episode.notes.exclude(objective="", findings={})
+        episode.notes.filter(Q(signed_at__isnull=False) | Q(author=user))
+        .exclude(objective="", findings={})
         .only("objective", "findings")
         .order_by("-visit_on", "-pk")
         .first()
@@ -355,18 +363,23 @@ def note_save(
             raise CareError("signed")
         if note.author_id != user.pk:
             raise CareError("not_author")
+        if note.kind in REASSESSING and not note.episode.is_open:
+            raise CareError("episode_closed")
         for name in ("subjective", "objective", "assessment", "plan"):
             setattr(note, name, fields.get(name, "").strip())
         note.findings = cleaned_findings
-        if note.kind == Note.Kind.DISCHARGE and "discharge_reason" in fields:
-            note.episode.discharge_reason = fields["discharge_reason"]
-            note.episode.save(update_fields=["discharge_reason"])
+        if note.kind == Note.Kind.DISCHARGE:
+            note.discharge_reason = fields.get("discharge_reason", "")
         note.save()
-        if goal_outcomes and note.kind in (Note.Kind.PROGRESS, Note.Kind.DISCHARGE):
-            for goal in note.episode.goals.filter(pk__in=goal_outcomes):
-                goal.outcome = goal_outcomes[goal.pk]
-                goal.assessed_on = note.visit_on if goal.outcome else None
-                goal.save(update_fields=["outcome", "assessed_on"])
+        if note.kind in REASSESSING and goal_outcomes is not None:
+            # The note's own judgement of each goal: the goals themselves change only when
+            # the note is signed (a draft is not part of the record).
+            note.goal_assessments.all().delete()
+            GoalAssessment.objects.bulk_create(
+                GoalAssessment(note=note, goal=goal, outcome=outcome, goal_text=goal.text)
+                for goal in note.episode.goals.filter(pk__in=goal_outcomes)
+                if (outcome := goal_outcomes[goal.pk])
+            )
         note.interventions.all().delete()
         Intervention.objects.bulk_create(
             Intervention(
@@ -403,10 +416,14 @@ def note_sign(*, note: Note, user, password: str) -> Note:
             raise CareError("signed")
         if note.author_id != user.pk:
             raise CareError("not_author")
+        if note.kind in SUPERVISOR_KINDS and not user.has_perm(COSIGN):
+            raise CareError("supervisor_only")
         if not note.assessment.strip():
             raise CareError("empty")
-        episode = note.episode
-        if note.kind == Note.Kind.DISCHARGE and not episode.discharge_reason:
+        episode = Episode.objects.select_for_update().get(pk=note.episode_id)
+        if note.kind in REASSESSING and not episode.is_open:
+            raise CareError("episode_closed")
+        if note.kind == Note.Kind.DISCHARGE and not note.discharge_reason:
             raise CareError("discharge_reason")
         rows = list(note.interventions.all())
         units = visit_units_for([InterventionData(r.code, r.minutes) for r in rows], rule)
@@ -419,11 +436,16 @@ def note_sign(*, note: Note, user, password: str) -> Note:
         note.billing_rule = rule
         note.needs_cosign = not user.has_perm(COSIGN)
         note.save(signing=True)
-        if note.kind == Note.Kind.DISCHARGE and episode.is_open:
+        for assessment in note.goal_assessments.select_related("goal"):
+            goal = assessment.goal
+            goal.outcome, goal.assessed_on = assessment.outcome, note.visit_on
+            goal.save(update_fields=["outcome", "assessed_on"])
+        if note.kind == Note.Kind.DISCHARGE:
             # The signed discharge summary closes the episode of care.
             episode.status = Episode.Status.CLOSED
             episode.closed_on = note.visit_on
-            episode.save(update_fields=["status", "closed_on"])
+            episode.discharge_reason = note.discharge_reason
+            episode.save(update_fields=["status", "closed_on", "discharge_reason"])
     return note
 
 
@@ -529,7 +551,12 @@ def goal_remove(*, episode: Episode, goal_id: int) -> Goal | None:
     if not episode.is_open:
         raise CareError("episode_closed")
     goal = episode.goals.filter(pk=goal_id).first()
-    if goal is not None:
+    if goal is None:
+        return None
+    if goal.assessments.filter(note__signed_at__isnull=False).exists():
+        raise CareError("goal_assessed")
+    with transaction.atomic():
+        goal.assessments.all().delete()  # drafts' judgements of it go with it
         goal.delete()
     return goal
 
@@ -538,9 +565,12 @@ def goal_remove(*, episode: Episode, goal_id: int) -> Goal | None:
 
 
 def last_report_day(episode: Episode) -> date | None:
-    """The visit day of the episode's latest evaluation or progress note."""
+    """The visit day of the episode's latest signed evaluation or progress note (a draft is not
+    a report yet: the flag stays until it is signed)."""
     return (
-        episode.notes.filter(kind__in=[Note.Kind.EVALUATION, Note.Kind.PROGRESS])
+        episode.notes.filter(
+            kind__in=[Note.Kind.EVALUATION, Note.Kind.PROGRESS], signed_at__isnull=False
+        )
         .order_by("-visit_on")
         .values_list("visit_on", flat=True)
         .first()

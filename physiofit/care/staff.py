@@ -55,6 +55,8 @@ def _needs(*perms):
 
 readers = _needs(READ)
 writers = _needs(READ, WRITE)
+# The plan of care and its goals are a physical therapist's to set (as are evaluations).
+planners = _needs(READ, WRITE, services.COSIGN)
 
 
 # Wrong signing passwords a session may give in 15 minutes before it is ended: a session left
@@ -172,6 +174,7 @@ def note_start(request, pk, kind="daily"):
     """From the visit's page, one click: this visit's note of the kind (daily, evaluation,
     progress, discharge), new or the one already started."""
     appointment = get_object_or_404(Appointment.objects.select_related("patient"), pk=pk)
+    existed = Note.objects.filter(appointment=appointment, kind=kind).exists()
     try:
         if kind == Note.Kind.EVALUATION:
             note = services.evaluation_start(appointment=appointment, user=request.user)
@@ -180,12 +183,13 @@ def note_start(request, pk, kind="daily"):
     except services.CareError as error:
         messages.error(request, error.message)
         return redirect("care_staff:record", appointment.patient_id)
-    audit(
-        user=request.user,
-        action=AuditEvent.Action.CREATE,
-        obj=note,
-        summary=f"{note.get_kind_display().lower()} for {appointment.reference}",
-    )
+    if not existed:
+        audit(
+            user=request.user,
+            action=AuditEvent.Action.CREATE,
+            obj=note,
+            summary=f"{note.get_kind_display().lower()} for {appointment.reference}",
+        )
     return redirect("care_staff:note", note.pk)
 
 
@@ -213,11 +217,16 @@ def note(request, pk):
     discharge = note.kind == Note.Kind.DISCHARGE
     initial = {k: getattr(note, k) for k in ("subjective", "objective", "assessment", "plan")}
     if discharge:
-        initial["discharge_reason"] = note.episode.discharge_reason
+        initial["discharge_reason"] = note.discharge_reason
     form = (DischargeForm if discharge else NoteForm)(data, initial=initial)
     findings = FindingsForm(data, prefix="f", initial=note.findings)
     reassessing = note.kind in (Note.Kind.PROGRESS, Note.Kind.DISCHARGE)
-    goals = GoalOutcomeForm(data, prefix="g", goals=note.episode.goals.all() if reassessing else ())
+    goals = GoalOutcomeForm(
+        data,
+        prefix="g",
+        goals=note.episode.goals.all() if reassessing and editable else (),
+        judged={a.goal_id: a.outcome for a in note.goal_assessments.all()},
+    )
     rows = InterventionFormSet(
         data, prefix="cpt", initial=None if data else _intervention_initial(note)
     )
@@ -272,7 +281,9 @@ def note(request, pk):
             "findings": findings,
             "finding_rows": objective.rows(note.findings),
             "goals_form": goals,
-            "outcomes": services.episode_outcomes(note.episode) if reassessing else [],
+            # A draft shows the measures as they are now; a signed note, what it said.
+            "outcomes": services.episode_outcomes(note.episode) if reassessing and editable else [],
+            "assessments": list(note.goal_assessments.all()),
             "rows": rows,
             "interventions": interventions,
             "total_units": sum(i.units for i in interventions),
@@ -405,6 +416,7 @@ def _plan_initial(episode: Episode) -> dict:
 
 
 def _episode_page(request, episode, *, status=200, **forms):
+    audit(user=request.user, action=AuditEvent.Action.VIEW, obj=episode, summary="episode of care")
     context = {
         "episode": episode,
         "patient": episode.patient,
@@ -416,6 +428,7 @@ def _episode_page(request, episode, *, status=200, **forms):
         "upcoming": selectors.upcoming_visits(episode.patient),
         "visits_left": services.plan_visits_left(episode),
         "can_write": request.user.has_perm(WRITE),
+        "can_plan": request.user.has_perms([WRITE, services.COSIGN]),
         "plan_form": forms.get("plan_form") or PlanForm(initial=_plan_initial(episode)),
         "goal_form": forms.get("goal_form") or GoalForm(),
         "title_form": EpisodeTitleForm(initial={"title": episode.title}),
@@ -430,9 +443,7 @@ def _episode_page(request, episode, *, status=200, **forms):
 
 @readers
 def episode(request, pk):
-    episode = _episode_or_404(pk)
-    audit(user=request.user, action=AuditEvent.Action.VIEW, obj=episode, summary="episode of care")
-    return _episode_page(request, episode)
+    return _episode_page(request, _episode_or_404(pk))
 
 
 @writers
@@ -453,7 +464,7 @@ def episode_rename(request, pk):
     return redirect("care_staff:episode", episode.pk)
 
 
-@writers
+@planners
 @require_POST
 def plan_save(request, pk):
     episode = _episode_or_404(pk)
@@ -479,7 +490,7 @@ def plan_save(request, pk):
     return redirect("care_staff:episode", episode.pk)
 
 
-@writers
+@planners
 @require_POST
 def goal_add(request, pk):
     episode = _episode_or_404(pk)
@@ -498,7 +509,7 @@ def goal_add(request, pk):
     return redirect("care_staff:episode", episode.pk)
 
 
-@writers
+@planners
 @require_POST
 def goal_remove(request, pk, goal_pk):
     episode = _episode_or_404(pk)
@@ -546,8 +557,12 @@ def superbill(request, pk):
     note = selectors.note_detail(pk)
     if note is None:
         raise Http404("No such note.")
-    if not note.is_signed:
-        messages.error(request, "A superbill is printed from a signed note: sign it first.")
+    if not note.is_complete:
+        messages.error(
+            request,
+            "A superbill is printed from a complete note: signed, and co-signed when an "
+            "assistant wrote it.",
+        )
         return redirect("care_staff:note", note.pk)
     audit(user=request.user, action=AuditEvent.Action.EXPORT, obj=note, summary="superbill PDF")
     name = f"superbill-{note.episode.patient.reference}-{note.visit_on:%Y-%m-%d}.pdf"

@@ -196,3 +196,14 @@ def chart_episodes(request, patient):
         {"patient": patient, "episodes": episodes},
         request=request,
     )
+
+
+@hooks.register("series_defaults")
+def series_from_plan(request, patient):
+    """Booking's series form starts from the open episode's plan: its visits a week and the
+    visits left to book. Numbers for scheduling only, so the front desk gets them too."""
+    episode = services.open_episode(patient)
+    left = services.plan_visits_left(episode) if episode else None
+    if not left:
+        return None
+    return {"per_week": episode.plan.visits_per_week, "count": left}

@@ -130,11 +130,12 @@ def test_the_front_desk_books_a_series_from_the_patients_page(
 ):
     login_staff(client, front_desk)
     url = f"/admin/calendar/patient/{patient.pk}/series/"
-    page = client.get(url, {"per_week": "3", "count": "9"})
+    page = client.get(url)
     assert page.status_code == 200
     form = page.context["form"]
-    assert form.initial["weekdays"] == [0, 2, 4]
-    assert form.initial["count"] == 9
+    # Twice a week for six weeks unless a plan of care says otherwise (tests/care).
+    assert form.initial["weekdays"] == [0, 3]
+    assert form.initial["count"] == 12
     response = client.post(
         url,
         {
@@ -188,10 +189,43 @@ def test_bad_series_input_is_refused_with_nothing_booked(
     assert Appointment.objects.count() == before
 
 
-def test_bad_plan_numbers_in_the_link_fall_back_to_defaults(client, patient, front_desk):  # noqa: F811
-    login_staff(client, front_desk)
-    page = client.get(
-        f"/admin/calendar/patient/{patient.pk}/series/", {"per_week": "x", "count": "9999"}
+def test_a_series_never_gives_the_patient_two_visits_at_once(booking, patient):
+    starts = services.series_starts(
+        first_day=date(2026, 12, 7), weekdays=[0, 3], at=time(9), count=2, zone=BEND
     )
-    assert page.status_code == 200
-    assert page.context["form"].initial["count"] == 12
+    first, _ = services.appointment_series_book(
+        service=booking["follow_up"],
+        practitioner=booking["alex"],
+        patient=patient,
+        starts=starts,
+        now=NOW,
+    )
+    # The same series again, with another therapist who is free then: refused visit by visit.
+    again, clashes = services.appointment_series_book(
+        service=booking["follow_up"],
+        practitioner=booking["jordan"],
+        patient=patient,
+        starts=starts,
+        now=NOW,
+    )
+    assert len(first) == 2
+    assert again == []
+    assert [c.message for c in clashes] == ["Already booked: the patient has a visit then."] * 2
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "2030-01-01", "2020-01-01"])
+def test_a_series_starts_within_the_coming_year(client, booking, patient, front_desk, day):  # noqa: F811
+    login_staff(client, front_desk)
+    response = client.post(
+        f"/admin/calendar/patient/{patient.pk}/series/",
+        {
+            "service": booking["follow_up"].pk,
+            "practitioner": booking["alex"].pk,
+            "first_day": day,
+            "at": "10:00",
+            "weekdays": ["0"],
+            "count": "4",
+        },
+    )
+    assert response.status_code == 400
+    assert "within the coming year" in response.content.decode()

@@ -135,7 +135,16 @@ def test_the_episode_page_writes_the_plan_and_goals_and_refuses_bad_input(
     assert response.status_code == 302
     page = client.get(url).content.decode()
     assert "Twice a week for 6 weeks (12 visits)" in page
-    assert "?per_week=2&amp;count=12" in page  # the series link carries what is left to book
+    # The series form starts from the plan (through a hook, not the address).
+    assert f'href="/admin/calendar/patient/{episode.patient_id}/series/"' in page
+    series = client.get(f"/admin/calendar/patient/{episode.patient_id}/series/")
+    assert (
+        series.context["form"].initial["weekdays"],
+        series.context["form"].initial["count"],
+    ) == (
+        [0, 3],
+        12,
+    )
     for bad in (
         {"visits_per_week": "9"},
         {"certified_through": "2027-06-01"},
@@ -215,6 +224,7 @@ def test_a_progress_note_is_due_at_the_tenth_visit_and_the_calendar_says_so(
         kind=Note.Kind.EVALUATION,
         visit_on=date(2026, 12, 2),
         author=therapist,
+        signed_at=bend(2026, 12, 2, 12),
     )
     visits = [visit(booking, patient, bend(2026, 12, 3 + i, 10)) for i in range(10)]
     status = services.progress_due(episode)
@@ -229,6 +239,8 @@ def test_a_progress_note_is_due_at_the_tenth_visit_and_the_calendar_says_so(
     assert "Progress note due at this visit" in panel
     # A progress note at that visit starts the count again.
     progress = services.note_start(appointment=visits[9], user=therapist, kind=Note.Kind.PROGRESS)
+    assert services.progress_due_ids([v.pk for v in visits]) == {visits[9].pk}  # a draft: not yet
+    signed(progress, therapist)
     assert services.progress_due_ids([v.pk for v in visits]) == set()
     assert evaluation.pk != progress.pk
 
@@ -275,8 +287,11 @@ def test_the_discharge_summary_shows_measures_and_goals_and_closes_the_episode(
     )
     assert response.status_code == 302
     goal.refresh_from_db()
-    assert (goal.outcome, goal.assessed_on) == ("met", date(2026, 12, 2))
+    assert (goal.outcome, goal.assessed_on) == ("", None)  # a draft changes no goal
+    assert [str(a) for a in note.goal_assessments.all()] == ["Lift the grandchildren: Met"]
     services.note_sign(note=note, user=therapist, password=PASSWORD)
+    goal.refresh_from_db()
+    assert (goal.outcome, goal.assessed_on) == ("met", date(2026, 12, 2))
     episode.refresh_from_db()
     assert (episode.status, episode.closed_on, episode.discharge_reason) == (
         Episode.Status.CLOSED,
@@ -453,3 +468,114 @@ def test_an_episode_is_renamed_on_one_line(client, therapist, episode):
     assert client.get(url).status_code == 405
     episode.refresh_from_db()
     assert episode.title == "Low back and hip pain"
+
+
+def test_a_signed_discharge_stays_as_signed_and_closes_the_episode_once(
+    client, booking, patient, therapist, episode, appointment
+):
+    goal = services.goal_add(
+        episode=episode,
+        term="long",
+        text="Lift the grandchildren",
+        measure="odi",
+        target=Decimal(20),
+        due_on=date(2026, 12, 14),
+    )
+    later = visit(booking, patient, bend(2026, 12, 4, 10))
+    first = services.note_start(appointment=appointment, user=therapist, kind=Note.Kind.DISCHARGE)
+    second = services.note_start(appointment=later, user=therapist, kind=Note.Kind.DISCHARGE)
+    fields = {"assessment": "Done.", "discharge_reason": "goals_met"}
+    services.note_save(
+        note=first, user=therapist, fields=fields, interventions=[], goal_outcomes={goal.pk: "met"}
+    )
+    services.note_sign(note=first, user=therapist, password=PASSWORD)
+    # A second draft can no longer rewrite what the signed one said, nor close it again.
+    with pytest.raises(services.CareError, match="closed"):
+        services.note_save(
+            note=second,
+            user=therapist,
+            fields={**fields, "discharge_reason": "no_show"},
+            interventions=[],
+            goal_outcomes={goal.pk: "not_met"},
+        )
+    with pytest.raises(services.CareError, match="closed"):
+        services.note_sign(note=second, user=therapist, password=PASSWORD)
+    episode.refresh_from_db()
+    goal.refresh_from_db()
+    assert (episode.discharge_reason, goal.outcome) == ("goals_met", "met")
+
+
+def test_a_goal_a_signed_note_judged_stays_on_the_record(therapist, episode, appointment):
+    goal = services.goal_add(
+        episode=episode,
+        term="short",
+        text="Sit through a workday",
+        measure="nprs",
+        target=Decimal(3),
+        due_on=date(2026, 11, 30),
+    )
+    note = services.note_start(appointment=appointment, user=therapist, kind=Note.Kind.PROGRESS)
+    services.note_save(
+        note=note,
+        user=therapist,
+        fields={"assessment": "Better."},
+        interventions=[],
+        goal_outcomes={goal.pk: "partly"},
+    )
+    services.note_sign(note=note, user=therapist, password=PASSWORD)
+    with pytest.raises(services.CareError, match="stays on the record"):
+        services.goal_remove(episode=episode, goal_id=goal.pk)
+    assert episode.goals.get().outcome == "partly"
+
+
+def test_the_plan_and_goals_are_a_pts_to_set(client, assistant, episode):
+    login_staff(client, assistant)
+    url = f"/admin/care/episode/{episode.pk}/"
+    assert "Write the plan" not in client.get(url).content.decode()
+    response = client.post(
+        url + "plan/",
+        {
+            "visits_per_week": "7",
+            "weeks": "52",
+            "starts_on": "2026-11-02",
+            "certified_through": "2026-12-31",
+        },
+    )
+    assert response.status_code in (302, 403)
+    assert not hasattr(Episode.objects.get(pk=episode.pk), "plan")
+    goal = {"term": "long", "text": "x", "measure": "psfs", "target": "8", "due_on": "2026-12-14"}
+    client.post(url + "goal/", goal)
+    assert not episode.goals.exists()
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1999-12-31"])
+def test_impossible_plan_dates_are_refused_with_a_message(client, therapist, episode, day):
+    login_staff(client, therapist)
+    response = client.post(
+        f"/admin/care/episode/{episode.pk}/plan/",
+        {"visits_per_week": "2", "weeks": "6", "starts_on": day, "certified_through": day},
+    )
+    assert response.status_code == 400
+    assert "Choose a day" in response.content.decode()
+
+
+def test_an_assistants_superbill_waits_for_the_co_signature_and_names_the_pt(
+    client, booking, therapist, assistant, other_therapist, episode, appointment
+):
+    from tests.intake.pdftext import pdf_text
+
+    jordan = booking["jordan"]
+    jordan.user, jordan.npi = other_therapist, "1234567893"
+    jordan.save()
+    note = services.note_start(appointment=appointment, user=assistant)
+    services.note_save(
+        note=note, user=assistant, fields={"assessment": "Ok."}, interventions=[Row("97110", 30)]
+    )
+    services.note_sign(note=note, user=assistant, password=PASSWORD)
+    login_staff(client, therapist)
+    url = f"/admin/care/note/{note.pk}/superbill.pdf"
+    assert client.get(url).status_code == 302  # not complete yet
+    services.note_cosign(note=note, user=other_therapist, password=PASSWORD)
+    text = " ".join(pdf_text(client.get(url).content).split())
+    assert "Jordan Sample" in text
+    assert "NPI 1234567893" in text
