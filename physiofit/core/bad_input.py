@@ -33,6 +33,8 @@ FRAGILE_THIRD_PARTY_VIEWS = {
     "wagtailsnippetchoosers_exercises_programtemplate:chosen": "non-numeric <str:pk>: ValueError",
     "wagtailsnippetchoosers_exercises_exercise:create": "POST of junk fields: AttributeError",
     "wagtailsnippetchoosers_exercises_programtemplate:create": "POST of junk fields: AttributeError",
+    "wagtailsnippetchoosers_care_fee:chosen": "non-numeric <str:pk>: ValueError",
+    "wagtailsnippetchoosers_care_fee:create": "POST of junk fields: AttributeError",
 }
 _FRAGILE_ERRORS = (ValueError, KeyError, AttributeError, TypeError)
 

@@ -58,6 +58,8 @@ def _points(questionnaires) -> dict[str, list[Point]]:
                         Point(q.submitted_at, value, display.format(value=value), "", "Intake")
                     )
             continue
+        if "value" not in q.score:
+            continue  # nothing scored (an import or a change of instrument): nothing to chart
         found.setdefault(q.instrument, []).append(
             Point(
                 q.submitted_at,
