@@ -168,7 +168,8 @@ InterventionFormSet = formset_factory(
 class SignForm(forms.Form):
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        label="Your password, to sign",
+        label="Password or app code, to sign",
+        help_text="The six-digit code of your authenticator app signs at once.",
         max_length=200,
     )
 

@@ -16,6 +16,7 @@ from wagtail.models import Site
 
 from physiofit.booking.models import Appointment, Patient
 from physiofit.core.models import clinic_zone
+from physiofit.core.twofactor import services as twofactor
 from physiofit.intake import scoring
 from physiofit.intake import selectors as intake_selectors
 from physiofit.intake.record_export import score_summary
@@ -57,7 +58,7 @@ ERRORS = {
     ),
     "signed": "This note is signed: add an addendum instead.",
     "not_author": "Only the note's author can change or sign it.",
-    "bad_password": "That password is not right. The note was not signed.",
+    "bad_password": "That password or app code is not right: nothing was signed.",
     "empty": "Write the assessment before signing: a signed note must say what was found.",
     "unknown_cpt": "{code} is not a CPT code this clinic bills. Choose one from the list.",
     "cpt_twice": "{code} is listed twice: put its minutes on one line.",
@@ -395,6 +396,21 @@ def note_save(
     return note
 
 
+def signer_verified(user, secret: str) -> bool:
+    """The signer proves again who they are: with the six-digit code of their authenticator
+    app (a second factor, checked in a millisecond, used once), or with their password (a
+    deliberately slow hash: about a quarter of a second)."""
+    code = twofactor.normalise(secret)
+    if len(code) == 6 and code.isdigit() and twofactor.app_device(user) is not None:
+        try:
+            twofactor.factor_verify(user=user, code=code)
+        except twofactor.TwoFactorError:
+            pass  # a wrong or spent code, or a six-digit password: try it as one
+        else:
+            return True
+    return user.check_password(secret)
+
+
 def signer_name(user) -> str:
     """How a signature reads: the name, then the credentials of the user's practitioner."""
     name = user.get_full_name() or user.get_username()
@@ -407,7 +423,7 @@ def signer_name(user) -> str:
 def note_sign(*, note: Note, user, password: str) -> Note:
     """Sign a draft with the author's password: locked from then on, the units recomputed by
     the clinic's rule and kept with the rule's name."""
-    if not user.check_password(password):
+    if not signer_verified(user, password):
         raise CareError("bad_password")
     rule = care_settings().billing_rule
     with transaction.atomic():
@@ -451,7 +467,7 @@ def note_sign(*, note: Note, user, password: str) -> Note:
 
 def note_cosign(*, note: Note, user, password: str) -> Note:
     """A supervising PT's co-signature on an assistant's signed note: then it is complete."""
-    if not user.check_password(password):
+    if not signer_verified(user, password):
         raise CareError("bad_password")
     if not user.has_perm(COSIGN):
         raise CareError("supervisor_only")
@@ -723,7 +739,7 @@ def goal_reached(goal: Goal, latest: float | None) -> bool | None:
 
 
 def addendum_add(*, note: Note, user, text: str, password: str) -> Addendum:
-    if not user.check_password(password):
+    if not signer_verified(user, password):
         raise CareError("bad_password")
     if not note.is_signed:
         raise CareError("unsigned_addendum")

@@ -102,7 +102,7 @@ def test_signing_needs_the_authors_password_and_locks_the_note(
     services.note_save(
         note=note, user=therapist, fields={"assessment": "Better."}, interventions=[]
     )
-    with pytest.raises(services.CareError, match="password is not right"):
+    with pytest.raises(services.CareError, match="password or app code is not right"):
         services.note_sign(note=note, user=therapist, password="wrong")
     with pytest.raises(services.CareError, match="Only the note's author"):
         services.note_sign(note=note, user=other_therapist, password=PASSWORD)
@@ -149,7 +149,7 @@ def test_the_therapist_documents_a_visit_in_the_admin(client, therapist, episode
     assert "Draft saved" in saved
     assert "3 units" in saved
     refused = client.post(f"/admin/care/note/{note.pk}/sign/", {"password": "nope"}, follow=True)
-    assert "password is not right" in refused.content.decode()
+    assert "password or app code is not right" in refused.content.decode()
     signed = client.post(f"/admin/care/note/{note.pk}/sign/", {"password": PASSWORD}, follow=True)
     page = signed.content.decode()
     assert "Signed</strong> by Alex Demo, PT" in page
@@ -386,3 +386,25 @@ def test_every_note_event_names_the_patient(client, therapist, episode, appointm
     assert set(events.values_list("patient_reference", flat=True)) == {episode.patient.reference}
     # An addendum to a draft is refused and says so in the log, as a refused signature does.
     assert events.filter(action="denied", summary="addendum refused (unsigned_addendum)").exists()
+
+
+def test_the_authenticator_apps_code_signs_once(therapist, episode, appointment):
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=therapist, name="Phone", confirmed=True)
+    code = f"{TOTP(device.bin_key).token():06d}"
+    note = services.note_start(appointment=appointment, user=therapist)
+    services.note_save(note=note, user=therapist, fields={"assessment": "Ok."}, interventions=[])
+    with pytest.raises(services.CareError, match="not right"):
+        services.note_sign(
+            note=note, user=therapist, password="000000" if code != "000000" else "1"
+        )
+    device.throttle_reset()
+    services.note_sign(note=note, user=therapist, password=code)
+    note = Note.objects.get(pk=note.pk)
+    assert note.is_signed
+    # A code is spent once used: an addendum needs the next one (or the password).
+    with pytest.raises(services.CareError, match="not right"):
+        services.addendum_add(note=note, user=therapist, text="Later.", password=code)
+    services.addendum_add(note=note, user=therapist, text="Later.", password=PASSWORD)

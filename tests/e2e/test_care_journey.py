@@ -45,14 +45,14 @@ def test_a_daily_note_from_the_visit_to_the_signature(live_server, browser, demo
     staff.set_viewport_size({"width": 1280, "height": 2000})
     staff.screenshot(path=ARTIFACTS / "care-note-draft.png")
 
-    staff.get_by_label("Your password, to sign").fill("not it")
+    staff.get_by_label("Password or app code, to sign").fill("not it")
     staff.get_by_role("button", name="Sign and lock").click()
     expect(staff.get_by_text("That password is not right")).to_be_visible()
-    staff.get_by_label("Your password, to sign").fill(PASSWORD)
+    staff.get_by_label("Password or app code, to sign").fill(PASSWORD)
     staff.get_by_role("button", name="Sign and lock").click()
     expect(staff.get_by_text("Locked: later changes are addenda below.")).to_be_visible()
     staff.get_by_label("Add an addendum").fill("Patient phoned: no soreness next day.")
-    staff.get_by_label("Your password, to sign").fill(PASSWORD)
+    staff.get_by_label("Password or app code, to sign").fill(PASSWORD)
     staff.get_by_role("button", name="Sign and add").click()
     expect(staff.get_by_text("Patient phoned: no soreness next day.")).to_be_visible()
     staff.set_viewport_size({"width": 1280, "height": 2000})  # the admin scrolls inside

@@ -33,7 +33,7 @@ def tall(page):
 
 
 def sign(page, button: str = "Sign and lock"):
-    page.get_by_label("Your password, to sign").fill(PASSWORD)
+    page.get_by_label("Password or app code, to sign").fill(PASSWORD)
     page.get_by_role("button", name=button).click()
 
 
