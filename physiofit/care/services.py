@@ -228,7 +228,7 @@ def note_start(*, appointment: Appointment, user, kind: str = Note.Kind.DAILY) -
     last = (
         episode.notes.filter(Q(signed_at__isnull=False) | Q(author=user))
         .exclude(objective="", findings={})
-        .only("objective", "findings")
+        .only("episode_id", "objective", "findings")
         .order_by("-visit_on", "-pk")
         .first()
     )
