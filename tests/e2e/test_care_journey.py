@@ -47,7 +47,7 @@ def test_a_daily_note_from_the_visit_to_the_signature(live_server, browser, demo
 
     staff.get_by_label("Password or app code, to sign").fill("not it")
     staff.get_by_role("button", name="Sign and lock").click()
-    expect(staff.get_by_text("That password is not right")).to_be_visible()
+    expect(staff.get_by_text("That password or app code is not right")).to_be_visible()
     staff.get_by_label("Password or app code, to sign").fill(PASSWORD)
     staff.get_by_role("button", name="Sign and lock").click()
     expect(staff.get_by_text("Locked: later changes are addenda below.")).to_be_visible()
