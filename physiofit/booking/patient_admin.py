@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from wagtail import hooks
+from wagtail.admin.ui.tables import TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 
@@ -27,6 +28,7 @@ class PatientInspectView(AuditedInspectView):
     the exercise program) through the `patient_chart_sections` hook."""
 
     template_name = "booking/staff/patient_chart.html"
+    page_title = "Chart"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -117,8 +119,27 @@ class PatientViewSet(AuditedViewSetMixin, ModelViewSet):
     menu_order = 205
     add_to_admin_menu = True
     inspect_view_enabled = True
-    list_display = ["last_name", "first_name", "reference", "date_of_birth"]
-    search_fields = ["last_name", "first_name", "email", "reference"]
+    # The name opens the patient's chart; details are edited from there.
+    list_display = [
+        TitleColumn(
+            "last_name",
+            label="Last name",
+            get_url=lambda patient: reverse("patients:inspect", args=[patient.pk]),
+        ),
+        "first_name",
+        "reference",
+        "date_of_birth",
+    ]
+    search_fields = ["last_name", "first_name", "email", "phone", "reference"]
+    inspect_view_fields = [
+        "first_name",
+        "last_name",
+        "date_of_birth",
+        "phone",
+        "email",
+        "reference",
+        "possible_duplicate_of",
+    ]
     form_fields = ["first_name", "last_name", "email", "phone", "date_of_birth"]
 
     inspect_view_class = PatientInspectView

@@ -258,19 +258,20 @@ def appointment_create(request):
     """Book for a patient on the phone: the same service and the same guard as online."""
     context = selectors.booking_context()
     initial = {"day": datetime.now(context.zone).date(), "start_time": time(9, 0)}
-    # From the patient's chart ("Book next visit"): their details filled in, so the booking
-    # matches their record instead of making a near-duplicate from a typo.
+    # From the patient's chart ("Book next visit"): the booking is for that record, whose
+    # details are shown, not retyped (a typo would otherwise make a second record).
     known = request.GET.get("patient", "")
-    if known.isdigit() and (patient := Patient.objects.filter(pk=known).first()):
-        initial.update(
-            {f: getattr(patient, f) for f in ("first_name", "last_name", "email", "phone")},
-            date_of_birth=patient.date_of_birth,
-            service=Service.objects.filter(audience=Service.Audience.RETURNING).first(),
-        )
+    patient = Patient.objects.filter(pk=known).first() if known.isdigit() else None
+    if patient is not None:
+        initial["service"] = Service.objects.filter(audience=Service.Audience.RETURNING).first()
         last = patient.appointments.exclude(status=Appointment.Status.CANCELLED).last()
         if last is not None:
             initial["practitioner"] = last.practitioner_id
+            initial["start_time"] = last.start.astimezone(context.zone).time()
     form = PhoneBookingForm(request.POST or None, initial=initial)
+    if patient is not None:
+        for name in ("first_name", "last_name", "email", "phone", "date_of_birth"):
+            del form.fields[name]
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -279,7 +280,7 @@ def appointment_create(request):
                     service=form.cleaned_data["service"],
                     practitioner=form.cleaned_data["practitioner"],
                     start=_start(form, context),
-                    patient=form.details(),
+                    patient=patient or form.details(),
                     source=Appointment.Source.STAFF,
                     context=context,
                 )
@@ -297,7 +298,9 @@ def appointment_create(request):
                 return redirect("booking_calendar:appointment", appointment.pk)
         else:
             status = 400
-    return TemplateResponse(request, "booking/staff/new.html", {"form": form}, status=status)
+    return TemplateResponse(
+        request, "booking/staff/new.html", {"form": form, "patient": patient}, status=status
+    )
 
 
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
@@ -351,7 +354,12 @@ def _series_initial(request, patient: Patient, context) -> dict:
     return {
         "service": returning.pk if returning else (last.service_id if last else None),
         "practitioner": last.practitioner_id if last else None,
-        "first_day": datetime.now(context.zone).date() + timedelta(days=1),
+        # The day after the latest visit booked (the evaluation, say), and not before tomorrow.
+        "first_day": max(
+            datetime.now(context.zone).date(),
+            last.start.astimezone(context.zone).date() if last else date.min,
+        )
+        + timedelta(days=1),
         "at": last.start.astimezone(context.zone).time() if last else time(9),
         "weekdays": SPREAD[per_week],
         "count": count,
@@ -391,6 +399,8 @@ def series(request, pk):
                 + ", ".join(a.reference for a in booked),
             )
             result = {"booked": booked, "clashes": clashes, "asked": len(starts)}
+            # A fresh form for what is left, from the visits just booked.
+            form = SeriesForm(initial=_series_initial(request, patient, context))
             if clashes:
                 status = 409 if not booked else 200
         else:

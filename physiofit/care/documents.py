@@ -70,12 +70,17 @@ def episode_pdf(episode: Episode) -> bytes:
     )
 
 
+# CPT modifier for services furnished in whole or in part by a physical therapist assistant.
+ASSISTANT_MODIFIER = "CQ"
+
+
 @dataclass(frozen=True)
 class BillLine:
     code: str
     description: str
     units: int
     fee: Decimal | None
+    modifier: str = ""
 
     @property
     def amount(self) -> Decimal | None:
@@ -84,10 +89,18 @@ class BillLine:
 
 def superbill_lines(note: Note) -> list[BillLine]:
     """The visit's billed services (units above 0) with the fee schedule's price per unit;
-    a code without a fee in the schedule has none (shown as such, not as $0)."""
+    a code without a fee in the schedule has none (shown as such, not as $0). An assistant's
+    timed services carry the CQ modifier."""
     fees = dict(Fee.objects.values_list("code", "amount"))
+    modifier = ASSISTANT_MODIFIER if note.needs_cosign else ""
     return [
-        BillLine(i.code, billing.ALL_CODES.get(i.code, ""), i.units, fees.get(i.code))
+        BillLine(
+            i.code,
+            billing.ALL_CODES.get(i.code, ""),
+            i.units,
+            fees.get(i.code),
+            modifier if i.code in billing.TIMED_CODES else "",
+        )
         for i in note.interventions.all()
         if i.units
     ]

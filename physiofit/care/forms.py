@@ -156,8 +156,12 @@ class InterventionForm(forms.Form):
                 field.widget.attrs["aria-label"] = f"{self[name].label}, line {line}"
 
     def has_changed(self) -> bool:
-        """A row without a code is empty, whatever else its fields show."""
-        return bool(self.is_bound and self.data.get(self.add_prefix("code")))
+        """A row with anything typed in it counts: minutes without a code are an error to
+        show on the row, not a line dropped in silence."""
+        return self.is_bound and any(
+            self.data.get(self.add_prefix(name), "").strip()
+            for name in ("code", "minutes", "detail")
+        )
 
 
 InterventionFormSet = formset_factory(

@@ -14,6 +14,7 @@ from django.utils import timezone
 from wagtail import hooks
 from wagtail.models import Site
 
+from physiofit.booking import services as booking_services
 from physiofit.booking.models import Appointment, Patient
 from physiofit.core.models import clinic_zone
 from physiofit.core.twofactor import services as twofactor
@@ -456,6 +457,16 @@ def note_sign(*, note: Note, user, password: str) -> Note:
             goal = assessment.goal
             goal.outcome, goal.assessed_on = assessment.outcome, note.visit_on
             goal.save(update_fields=["outcome", "assessed_on"])
+        visit = note.appointment
+        if (
+            visit is not None
+            and visit.status == Appointment.Status.BOOKED
+            and visit.start <= timezone.now()
+        ):
+            # A visit documented and signed took place: the calendar need not be told twice.
+            booking_services.appointment_set_status(
+                appointment=visit, status=Appointment.Status.COMPLETED
+            )
         if note.kind == Note.Kind.DISCHARGE:
             # The signed discharge summary closes the episode of care.
             episode.status = Episode.Status.CLOSED

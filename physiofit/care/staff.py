@@ -257,6 +257,10 @@ def note(request, pk):
                     obj=note,
                     summary="draft saved",
                 )
+                if request.POST.get("action") == "sign":
+                    # One click saves what was typed, then signs: a refused signature (a wrong
+                    # password, no assessment) leaves the saved draft, never lost text.
+                    return _sign(request, note, SignForm(request.POST, prefix="sign"))
                 messages.success(request, "Draft saved. Sign it when it is complete.")
                 return redirect("care_staff:note", note.pk)
         else:
@@ -288,7 +292,7 @@ def note(request, pk):
             "interventions": interventions,
             "total_units": sum(i.units for i in interventions),
             "timed_minutes": sum(i.minutes for i in interventions if i.code in billing.TIMED_CODES),
-            "sign_form": SignForm(),
+            "sign_form": SignForm(prefix="sign"),
             "addendum_form": AddendumForm(),
             "rule": services.care_settings().get_billing_rule_display(),
         },
@@ -321,8 +325,10 @@ def _signed_with_password(request, note, act, *, done: str, refused: str, messag
 @require_POST
 def note_sign(request, pk):
     note = get_object_or_404(Note.objects.select_related("episode__patient"), pk=pk)
-    form = SignForm(request.POST)
+    return _sign(request, note, SignForm(request.POST))
 
+
+def _sign(request, note, form):
     def sign():
         if not form.is_valid():
             raise services.CareError("bad_password")
@@ -403,7 +409,6 @@ def _plan_initial(episode: Episode) -> dict:
             "starts_on": episode.opened_on,
             "certified_through": episode.opened_on
             + timedelta(days=services.CERTIFICATION_DAYS - 1),
-            "planned_codes": ["97110", "97112", "97140"],
         }
     return {
         "visits_per_week": plan.visits_per_week,

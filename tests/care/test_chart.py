@@ -81,13 +81,31 @@ def test_the_front_desk_sees_visits_and_emails_but_no_clinical_part(client, desk
         assert clinical not in page, clinical
 
 
-def test_book_next_visit_fills_in_the_patients_details(client, desk, patient, appointment):
+def test_book_next_visit_books_for_that_patient_without_retyping(
+    client, desk, patient, appointment, booking
+):
+    from physiofit.booking.models import Patient
+
     login_staff(client, desk)
-    form = client.get("/admin/calendar/new/", {"patient": patient.pk}).context["form"]
-    assert form.initial["first_name"] == "Sam"
-    assert form.initial["date_of_birth"] == date(1980, 5, 6)
+    url = f"/admin/calendar/new/?patient={patient.pk}"
+    page = client.get(url)
+    form = page.context["form"]
+    assert "first_name" not in form.fields  # shown, not retyped
+    assert "Sam Patient" in page.content.decode()
     assert form.initial["practitioner"] == appointment.practitioner_id
+    response = client.post(
+        url,
+        {
+            "service": booking["follow_up"].pk,
+            "practitioner": booking["alex"].pk,
+            "day": "2026-12-09",
+            "start_time": "11:00",
+        },
+    )
+    assert response.status_code == 302
+    assert Patient.objects.count() == 1
+    assert patient.appointments.count() == 2
     for bad in ("abc", "999999", "-1", "1 OR 1=1"):
         response = client.get("/admin/calendar/new/", {"patient": bad})
         assert response.status_code == 200
-        assert "first_name" not in response.context["form"].initial
+        assert "first_name" in response.context["form"].fields

@@ -579,3 +579,5 @@ def test_an_assistants_superbill_waits_for_the_co_signature_and_names_the_pt(
     text = " ".join(pdf_text(client.get(url).content).split())
     assert "Jordan Sample" in text
     assert "NPI 1234567893" in text
+    note = Note.objects.get(pk=note.pk)
+    assert [line.modifier for line in documents.superbill_lines(note)] == ["CQ"]

@@ -408,3 +408,35 @@ def test_the_authenticator_apps_code_signs_once(therapist, episode, appointment)
     with pytest.raises(services.CareError, match="not right"):
         services.addendum_add(note=note, user=therapist, text="Later.", password=code)
     services.addendum_add(note=note, user=therapist, text="Later.", password=PASSWORD)
+
+
+def test_one_click_saves_and_signs_and_a_refusal_keeps_what_was_typed(
+    client, therapist, episode, appointment
+):
+    from physiofit.booking.models import Appointment
+
+    note = services.note_start(appointment=appointment, user=therapist)
+    login_staff(client, therapist)
+    url = f"/admin/care/note/{note.pk}/"
+    form = {
+        "cpt-TOTAL_FORMS": "1",
+        "cpt-INITIAL_FORMS": "0",
+        "cpt-0-minutes": "10",  # minutes without a code: an error on the row
+        "assessment": "Typed with care.",
+        "action": "sign",
+        "sign-password": PASSWORD,
+    }
+    response = client.post(url, form)
+    assert response.status_code == 400
+    assert "Typed with care." in response.content.decode()  # kept on the page
+    form.update({"cpt-0-code": "97110", "sign-password": "wrong"})
+    client.post(url, form)
+    note.refresh_from_db()
+    assert (note.assessment, note.is_signed) == ("Typed with care.", False)  # saved, not signed
+    form["sign-password"] = PASSWORD
+    client.post(url, form)
+    note.refresh_from_db()
+    assert note.is_signed
+    assert note.interventions.get().units == 1
+    # The visit had started: signing its note marks it attended.
+    assert Appointment.objects.get(pk=appointment.pk).status == "completed"

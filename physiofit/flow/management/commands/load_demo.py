@@ -41,6 +41,7 @@ DEMO_ACCOUNTS = [
     ("therapist", "therapist@example.com", False, "Therapists"),
     ("assistant", "assistant@example.com", False, "Therapist assistants"),
 ]
+DEMO_NAMES = {"therapist": ("Alex", "Demo"), "assistant": ("Pat", "Assistant")}
 FRONT_DESK_PERMISSIONS = [
     ("wagtailadmin", "access_admin"),
     ("booking", "view_patient_record"),
@@ -256,6 +257,14 @@ class Command(BaseCommand):
                 group = Group.objects.filter(name=group_name).first()
                 if group:
                     user.groups.add(group)
+            if username in DEMO_NAMES:
+                # Signatures name the signer and their credentials: the demo therapist is the
+                # demo practitioner Alex Demo (PT, DPT); the assistant has a name of their own.
+                user.first_name, user.last_name = DEMO_NAMES[username]
+                user.save(update_fields=["first_name", "last_name"])
+                Practitioner.objects.filter(
+                    name=" ".join(DEMO_NAMES[username]), user__isnull=True
+                ).update(user=user)
             lines.append(f"  {username:<10} {password}")
         return "Demo staff accounts (sign in at /admin/):\n" + "\n".join(lines)
 
