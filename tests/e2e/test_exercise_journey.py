@@ -48,6 +48,9 @@ def test_assign_follow_flag_and_print(live_server, page, browser, demo_site, che
     # The editor fits a laptop screen: every row's last control can be reached.
     staff.get_by_role("link", name="Change the program").click()
     remove = staff.locator("input[name^='rx-'][name$='-DELETE']").last
+    # The admin's message grows in over a second and pushes the page down: scroll once it
+    # has settled (under load, a scroll made earlier ended up above the row).
+    staff.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
     remove.scroll_into_view_if_needed()
     expect(remove).to_be_in_viewport()
     staff.screenshot(path=ARTIFACTS / "exercises-editor.png")
