@@ -319,7 +319,21 @@ class Note(models.Model):
         return self.episode.patient
 
 
-class Intervention(models.Model):
+class PartOfNote(models.Model):
+    """A row that belongs to a note's text (its interventions, its goal judgements): locked
+    with the note's signature, like the note itself."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        signing = kwargs.pop("signing", False)
+        if not signing and Note.objects.filter(pk=self.note_id, signed_at__isnull=False).exists():
+            raise SignedNoteError("This note is signed: add an addendum instead.")
+        super().save(*args, **kwargs)
+
+
+class Intervention(PartOfNote):
     """What was done in the visit, with its CPT code and minutes; units are worked out from all
     of the note's timed minutes together (billing.timed_units) and kept when it is signed."""
 
@@ -340,14 +354,8 @@ class Intervention(models.Model):
     def __str__(self) -> str:
         return f"{self.code} · {self.minutes} min · {self.units} unit(s)"
 
-    def save(self, *args, **kwargs):
-        signing = kwargs.pop("signing", False)
-        if not signing and Note.objects.filter(pk=self.note_id, signed_at__isnull=False).exists():
-            raise SignedNoteError("This note is signed: add an addendum instead.")
-        super().save(*args, **kwargs)
 
-
-class GoalAssessment(models.Model):
+class GoalAssessment(PartOfNote):
     """How far a goal was met, as a progress note or discharge summary judged it: part of the
     note (locked with its signature); signing copies it to the goal."""
 
@@ -367,12 +375,6 @@ class GoalAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.goal_text}: {self.get_outcome_display()}"
-
-    def save(self, *args, **kwargs):
-        signing = kwargs.pop("signing", False)
-        if not signing and Note.objects.filter(pk=self.note_id, signed_at__isnull=False).exists():
-            raise SignedNoteError("This note is signed: add an addendum instead.")
-        super().save(*args, **kwargs)
 
 
 class Fee(models.Model):
