@@ -436,7 +436,7 @@ def _episode_page(request, episode, *, status=200, **forms):
         "can_plan": request.user.has_perms([WRITE, services.COSIGN]),
         "plan_form": forms.get("plan_form") or PlanForm(initial=_plan_initial(episode)),
         "goal_form": forms.get("goal_form") or GoalForm(),
-        "title_form": EpisodeTitleForm(initial={"title": episode.title}),
+        "title_form": forms.get("title_form") or EpisodeTitleForm(initial={"title": episode.title}),
     }
     latest = {row["code"]: row["last"].value for row in context["outcomes"]}
     context["goal_rows"] = [
@@ -451,67 +451,75 @@ def episode(request, pk):
     return _episode_page(request, _episode_or_404(pk))
 
 
+def _episode_change(request, pk, form_class, form_name: str, act, *, invalid: str):
+    """A change posted from the episode page: the form checked, then the service `act(episode,
+    data)` (which returns the message and the audit summary); the page comes back with the
+    form as typed and the reason on any refusal."""
+    episode = _episode_or_404(pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            message, summary = act(episode, form.cleaned_data)
+        except services.CareError as error:
+            form.add_error(None, error.message)
+            invalid = error.message
+        else:
+            audit(user=request.user, action=AuditEvent.Action.CHANGE, obj=episode, summary=summary)
+            messages.success(request, message)
+            return redirect("care_staff:episode", episode.pk)
+    messages.error(request, invalid)
+    return _episode_page(request, episode, status=400, **{form_name: form})
+
+
 @writers
 @require_POST
 def episode_rename(request, pk):
-    episode = _episode_or_404(pk)
-    form = EpisodeTitleForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Give the episode a title on one line, up to 120 characters.")
-        return _episode_page(request, episode, status=400)
-    try:
-        services.episode_rename(episode=episode, title=form.cleaned_data["title"])
-    except services.CareError as error:
-        messages.error(request, error.message)
-        return _episode_page(request, episode, status=400)
-    audit(user=request.user, action=AuditEvent.Action.CHANGE, obj=episode, summary="renamed")
-    messages.success(request, "Episode renamed.")
-    return redirect("care_staff:episode", episode.pk)
+    def rename(episode, data):
+        services.episode_rename(episode=episode, title=data["title"])
+        return "Episode renamed.", "renamed"
+
+    return _episode_change(
+        request,
+        pk,
+        EpisodeTitleForm,
+        "title_form",
+        rename,
+        invalid="Give the episode a title on one line, up to 120 characters.",
+    )
 
 
 @planners
 @require_POST
 def plan_save(request, pk):
-    episode = _episode_or_404(pk)
-    form = PlanForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Please correct the marked fields of the plan.")
-        return _episode_page(request, episode, status=400, plan_form=form)
-    try:
-        services.plan_save(
-            episode=episode, user=request.user, data=services.PlanData(**form.cleaned_data)
-        )
-    except services.CareError as error:
-        form.add_error(None, error.message)
-        messages.error(request, error.message)
-        return _episode_page(request, episode, status=400, plan_form=form)
-    audit(
-        user=request.user,
-        action=AuditEvent.Action.CHANGE,
-        obj=episode,
-        summary="plan of care saved",
+    def save(episode, data):
+        services.plan_save(episode=episode, user=request.user, data=services.PlanData(**data))
+        return "Plan of care saved.", "plan of care saved"
+
+    return _episode_change(
+        request,
+        pk,
+        PlanForm,
+        "plan_form",
+        save,
+        invalid="Please correct the marked fields of the plan.",
     )
-    messages.success(request, "Plan of care saved.")
-    return redirect("care_staff:episode", episode.pk)
 
 
 @planners
 @require_POST
 def goal_add(request, pk):
-    episode = _episode_or_404(pk)
-    form = GoalForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Please correct the marked fields of the goal.")
-        return _episode_page(request, episode, status=400, goal_form=form)
-    try:
-        goal = services.goal_add(episode=episode, **form.cleaned_data)
-    except services.CareError as error:
-        form.add_error(None, error.message)
-        messages.error(request, error.message)
-        return _episode_page(request, episode, status=400, goal_form=form)
-    audit(user=request.user, action=AuditEvent.Action.CHANGE, obj=episode, summary="goal added")
-    messages.success(request, f"Goal added: {goal.text}.")
-    return redirect("care_staff:episode", episode.pk)
+    def add(episode, data):
+        goal = services.goal_add(episode=episode, **data)
+        return f"Goal added: {goal.text}.", "goal added"
+
+    return _episode_change(
+        request,
+        pk,
+        GoalForm,
+        "goal_form",
+        add,
+        invalid="Please correct the marked fields of the goal.",
+    )
 
 
 @planners
