@@ -1,5 +1,6 @@
-"""Sending one outgoing email that has a status row (contact messages, booking notifications,
-questionnaire invitations): record sent or failed, and retry a failure later with back-off."""
+"""Sending one outgoing email (or text) that has a status row (contact messages, booking
+notifications, questionnaire invitations, text reminders): record sent or failed, and retry a
+failure later with back-off."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,10 +10,13 @@ from django.core.mail import BadHeaderError, EmailMessage
 from django.utils import timezone
 from django_tasks import default_task_backend
 
+from .sms import SmsRefused, TextMessage
+
 MAX_ATTEMPTS = 5
 # Failures that sending again cannot cure: a line break in a header (a name saved before names
-# were checked) fails the same way every time. Recorded once, never retried.
-PERMANENT_ERRORS = (BadHeaderError,)
+# were checked) fails the same way every time; a text the provider refuses for good (a number
+# that cannot take texts, or replied STOP). Recorded once, never retried.
+PERMANENT_ERRORS = (BadHeaderError, SmsRefused)
 
 
 @dataclass(frozen=True)
@@ -25,10 +29,12 @@ class StatusFields:
     sent_at: str | None = None
 
 
-def deliver(row, *, build: Callable[[], EmailMessage], retry, fields=StatusFields()) -> str:
-    """Build and send `row`'s email once. A failure (building or sending) is recorded with its
-    reason and `retry` (a task taking the row's id) is queued after 2, 4, 8… minutes, up to
-    MAX_ATTEMPTS in all; a PERMANENT_ERRORS failure is not retried. Returns "sent", "failed"
+def deliver(
+    row, *, build: Callable[[], EmailMessage | TextMessage], retry, fields=StatusFields()
+) -> str:
+    """Build and send `row`'s email or text once. A failure (building or sending) is recorded
+    with its reason and `retry` (a task taking the row's id) is queued after 2, 4, 8… minutes,
+    up to MAX_ATTEMPTS in all; a PERMANENT_ERRORS failure is not retried. Returns "sent", "failed"
     or "already sent"."""
     if getattr(row, fields.status) == "sent":
         return "already sent"
@@ -39,11 +45,15 @@ def deliver(row, *, build: Callable[[], EmailMessage], retry, fields=StatusField
         build().send()
     except PERMANENT_ERRORS as error:
         setattr(row, fields.status, "failed")
-        # Named, not quoted: the refused header value is the patient's own text.
+        # A refused header is named, not quoted: its value is the patient's own text. A text's
+        # refusal says why in words of ours, never the provider's (which quote the number).
+        reason = (
+            str(error)
+            if isinstance(error, SmsRefused)
+            else "a line break in a name or subject line"
+        )
         setattr(
-            row,
-            fields.error,
-            f"{type(error).__name__}: a line break in a name or subject line; not retried.",
+            row, fields.error, f"{type(error).__name__}: {reason.rstrip('.')}; not retried."[:300]
         )
         row.save(update_fields=updated)
         return "failed"

@@ -10,6 +10,7 @@ from .env import (
     env_bool,
     env_count,
     env_list,
+    sms_config,
     var_dir,
 )
 
@@ -197,6 +198,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 globals().update(email_config(os.environ.get("EMAIL_URL")))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "PhysioFit <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Text-message reminders (physiofit/core/sms.py): the log by default, numbers masked.
+globals().update(sms_config(os.environ.get("SMS_URL")))
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

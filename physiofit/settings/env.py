@@ -1,6 +1,7 @@
-"""Reading configuration from the environment: database, cache and email URLs."""
+"""Reading configuration from the environment: database, cache, email and text-message URLs."""
 
 import os
+import re
 import secrets
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -123,6 +124,51 @@ def email_config(url: str | None) -> dict:
             EMAIL_TIMEOUT=20,
         )
     return config
+
+
+SMS_BACKENDS = {
+    "console": "physiofit.core.sms.ConsoleBackend",
+    "locmem": "physiofit.core.sms.LocmemBackend",
+    "twilio": "physiofit.core.sms.TwilioBackend",
+}
+
+
+def sms_config(url: str | None, *, default: str = "console://") -> dict:
+    """Text-message settings from SMS_URL.
+
+    Accepts console:// (the log, numbers masked), locmem:// (tests) and
+    twilio://ACCOUNT_SID:AUTH_TOKEN@SENDER, SENDER being the clinic's Twilio number in E.164
+    (+15415550100, or %2B15415550100) or a Messaging Service SID (MG...). No URL means
+    `default`; an empty default turns texts off (no consent box, nothing sent).
+    """
+    url = (url or "").strip() or default
+    if not url:
+        return {"SMS_BACKEND": "", "SMS_OPTIONS": {}}
+    parts = urlsplit(url)
+    if parts.scheme not in SMS_BACKENDS:
+        raise ImproperlyConfigured(
+            f"SMS_URL scheme {parts.scheme!r} is not supported; use twilio, console or locmem."
+        )
+    options = {}
+    if parts.scheme == "twilio":
+        # The netloc, not .hostname: that is lower-cased, and a Messaging Service SID is not.
+        sender = unquote(parts.netloc.rpartition("@")[2])
+        options = {
+            "account_sid": unquote(parts.username or ""),
+            "auth_token": unquote(parts.password or ""),
+            "sender": sender,
+        }
+        if not options["account_sid"].startswith("AC") or not options["auth_token"]:
+            raise ImproperlyConfigured(
+                "SMS_URL for Twilio is twilio://ACCOUNT_SID:AUTH_TOKEN@SENDER; the account SID "
+                "starts with AC."
+            )
+        if not re.fullmatch(r"\+[1-9]\d{7,14}|MG[0-9a-fA-F]{32}", sender):
+            raise ImproperlyConfigured(
+                "SMS_URL's sender (after the @) must be the clinic's Twilio number in E.164, "
+                "such as +15415550100 (or %2B15415550100), or a Messaging Service SID (MG...)."
+            )
+    return {"SMS_BACKEND": SMS_BACKENDS[parts.scheme], "SMS_OPTIONS": options}
 
 
 def cache_config(redis_url: str | None, file_dir: str) -> dict:

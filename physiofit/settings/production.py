@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *
-from .env import database_config, env_bool
+from .env import database_config, env_bool, sms_config
 
 
 def _required(name: str) -> str:
@@ -20,6 +20,9 @@ SECRET_KEY = _required("SECRET_KEY")
 ALLOWED_HOSTS = [host.strip() for host in _required("ALLOWED_HOSTS").split(",") if host.strip()]
 DATABASES = {"default": database_config(_required("DATABASE_URL"))}
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", f"https://{ALLOWED_HOSTS[0]}")
+# No SMS_URL, no texts: a console backend here would mark reminders "sent" that never left, and
+# patients would be offered texts the clinic does not send.
+globals().update(sms_config(os.environ.get("SMS_URL"), default=""))
 
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
