@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from physiofit.booking import text_webhook
 from physiofit.core import health, password_reset
 from physiofit.flow.api import api
 from physiofit.website import views as website_views
@@ -26,6 +27,8 @@ urlpatterns = [
     path("search/", website_views.search, name="search"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", website_views.robots_txt, name="robots_txt"),
+    # Patients' STOP and START replies to the clinic's Twilio number (booking/texts.py).
+    path("sms/twilio/", text_webhook.twilio_inbound, name="sms_twilio"),
     # Before booking: "book/<service>/screening/" would otherwise match its practitioner step.
     path("", include("physiofit.exercises.urls")),
     path("", include("physiofit.intake.urls")),

@@ -2,10 +2,12 @@ from datetime import date
 
 from django import forms
 
+from physiofit.core import sms
 from physiofit.core.models import clinic_today, phone_validator
 from physiofit.core.text import plain_text, validate_single_line
 
 from .services import PatientDetails
+from .texts import TextConsentError
 
 
 class PatientDetailsForm(forms.Form):
@@ -25,6 +27,29 @@ class PatientDetailsForm(forms.Form):
         help_text="Format: YYYY-MM-DD",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    # Consent to texts is asked, never assumed: unticked unless the patient ticks it.
+    sms_reminders = forms.BooleanField(
+        required=False,
+        initial=False,
+        label="Text me reminders at this number",
+        help_text=(
+            "Only the day and time of each visit, no health details. Reply STOP to stop. "
+            "Message and data rates may apply."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not sms.enabled():  # the clinic sends no texts: nothing to agree to
+            self.fields.pop("sms_reminders", None)
+
+    def clean(self):
+        data = super().clean()
+        phone = data.get("phone")
+        # Checked only when texts are wanted: any phone the clinic can call is fine otherwise.
+        if data.get("sms_reminders") and phone and sms.to_e164(phone) is None:
+            self.add_error("phone", TextConsentError.messages["not_textable"])
+        return data
 
     def clean_first_name(self) -> str:
         return plain_text(self.cleaned_data["first_name"], "first name")
@@ -48,10 +73,13 @@ class PatientDetailsForm(forms.Form):
             email=data["email"],
             phone=data["phone"],
             date_of_birth=data["date_of_birth"],
+            sms_reminders=bool(data.get("sms_reminders")),
         )
 
 
 class WaitlistForm(PatientDetailsForm):
+    # Waitlist offers go by email; text consent is asked when a visit is booked.
+    sms_reminders = None
     first_day = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     last_day = forms.DateField(label="Until", widget=forms.DateInput(attrs={"type": "date"}))
     mornings = forms.BooleanField(required=False, initial=True, label="Mornings (before 12:00)")

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from physiofit.core.models import AuditEvent, audit
 
-from .models import Patient
+from .models import Patient, SmsConsent
 from .signals import patient_email_changed
 
 
@@ -44,7 +44,8 @@ def patient_merge(*, keep: Patient, remove: Patient, user) -> Patient:
     details stay as they are. One transaction: on any conflict nothing is changed.
 
     Audited once, naming both chart references. Does not copy any of `remove`'s details
-    (name, email, phone): staff edit the kept record for that."""
+    (name, email, phone): staff edit the kept record for that. Consent to texts moves when
+    `keep` has none (_carry_sms_consent)."""
     if keep.pk == remove.pk:
         raise MergeError("same_patient")
     moved: dict[str, int] = {}
@@ -76,6 +77,7 @@ def patient_merge(*, keep: Patient, remove: Patient, user) -> Patient:
             Patient.objects.filter(pk=keep.pk, possible_duplicate_of=keep.pk).update(
                 possible_duplicate_of=None
             )
+            _carry_sms_consent(keep, remove)
             remove_reference, remove_email = remove.reference, remove.email
             remove.delete()
             keep.refresh_from_db()
@@ -103,6 +105,17 @@ def patient_merge(*, keep: Patient, remove: Patient, user) -> Patient:
         # A unique rule on some app's rows (one of a kind per patient) refused the move.
         raise MergeError("conflict", what="record") from error
     return keep
+
+
+def _carry_sms_consent(keep: Patient, remove: Patient) -> None:
+    """A consent to texts (or its withdrawal) on the removed record is the patient's word, not
+    a detail: it moves to the kept record when that one has none of its own."""
+    if keep.sms_consent != SmsConsent.NOT_ASKED or remove.sms_consent == SmsConsent.NOT_ASKED:
+        return
+    fields = ["sms_consent", "sms_number", "sms_consent_how", "sms_consent_at"]
+    for name in fields:
+        setattr(keep, name, getattr(remove, name))
+    keep.save(update_fields=fields)
 
 
 def patient_keep_apart(*, patient: Patient, user) -> Patient:

@@ -265,6 +265,18 @@ def new_reference() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(8))
 
 
+class SmsConsent(models.TextChoices):
+    NOT_ASKED = "not_asked", "Not given"
+    GIVEN = "given", "Given"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class SmsConsentHow(models.TextChoices):
+    ONLINE = "online", "Online, by the patient"
+    STAFF = "staff", "By staff"
+    REPLY = "reply", "By text reply (STOP or START)"
+
+
 class Patient(models.Model):
     """One person's chart. A public booking never joins an existing chart on a match of its
     details alone (anyone can know an email and a birthday): it makes a new record, flagged as
@@ -291,11 +303,40 @@ class Patient(models.Model):
         related_name="possible_duplicates",
         editable=False,
     )
+    # Text reminders (booking/texts.py): the patient's consent, for one number, with when and
+    # how it was last given or withdrawn. Changed only through texts.py, which audits each change.
+    sms_consent = models.CharField(
+        "text reminders",
+        max_length=10,
+        choices=SmsConsent.choices,
+        default=SmsConsent.NOT_ASKED,
+        editable=False,
+    )
+    # E.164, set when consent is given: texts go here, and a STOP from it withdraws consent.
+    sms_number = models.CharField(
+        "number for texts", max_length=16, blank=True, db_index=True, editable=False
+    )
+    sms_consent_how = models.CharField(
+        "consent given or withdrawn",
+        max_length=10,
+        choices=SmsConsentHow.choices,
+        blank=True,
+        editable=False,
+    )
+    sms_consent_at = models.DateTimeField(
+        "consent given or withdrawn at", null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["last_name", "first_name"]
         indexes = [models.Index(fields=["email", "date_of_birth"], name="patient_email_dob")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(sms_consent="given") | ~Q(sms_number=""),
+                name="patient_sms_consent_has_number",
+            ),
+        ]
         permissions = [
             ("view_patient_record", "Can see patients and their appointments"),
             ("merge_patient", "Can merge duplicate patient records"),
@@ -307,6 +348,11 @@ class Patient(models.Model):
     def save(self, *args, **kwargs):
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
+
+    @property
+    def sms_reminders(self) -> bool:
+        """Whether reminders may be texted to `sms_number` now."""
+        return self.sms_consent == SmsConsent.GIVEN and bool(self.sms_number)
 
 
 class Appointment(models.Model):
@@ -426,7 +472,8 @@ class WaitlistEntry(models.Model):
 
 
 class Notification(models.Model):
-    """One outgoing email about an appointment or a waitlist offer, with its delivery status."""
+    """One outgoing email (or text) about an appointment or a waitlist offer, with its
+    delivery status."""
 
     # Patient data and its mail are not content: keep them out of Wagtail's reference index.
     wagtail_reference_index_ignore = True
@@ -448,7 +495,12 @@ class Notification(models.Model):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
 
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "Text message"
+
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    channel = models.CharField(max_length=5, choices=Channel.choices, default=Channel.EMAIL)
     appointment = models.ForeignKey(
         Appointment, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
@@ -465,7 +517,8 @@ class Notification(models.Model):
     offer_token_hash = models.CharField(
         max_length=64, unique=True, null=True, blank=True, editable=False
     )
-    recipient = models.EmailField()
+    # An email address, or for a text the E.164 number it goes to.
+    recipient = models.CharField(max_length=254)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.CharField(max_length=300, blank=True)
@@ -477,6 +530,12 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient} ({self.status})"
+
+    def get_kind_display(self) -> str:
+        """The kind, with "(text)" for a text message: every list of a patient's messages
+        (the appointment's history, the chart, the admin) tells a text from an email."""
+        label = str(self.Kind(self.kind).label) if self.kind in self.Kind.values else self.kind
+        return f"{label} (text)" if self.channel == self.Channel.SMS else label
 
 
 class ManageLink(models.Model):

@@ -1,24 +1,30 @@
 """Patients in the admin: every look and change audited, an email change announced to the
 apps that reach patients by email, and no delete of a record the clinic must keep."""
 
+from django import forms
 from django.contrib import messages
+from django.db import transaction
+from django.forms import modelform_factory
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 
+from physiofit.core import sms
 from physiofit.core.audited_views import (
+    AuditedCreateView,
     AuditedDeleteView,
     AuditedEditView,
     AuditedInspectView,
     AuditedViewSetMixin,
 )
 
-from . import selectors
-from .models import Patient
+from . import selectors, texts
+from .models import Patient, SmsConsent
 from .signals import patient_email_changed
 
 
@@ -79,7 +85,65 @@ class PatientInspectView(AuditedInspectView):
         return buttons
 
 
-class PatientEditView(AuditedEditView):
+class PatientForm(WagtailAdminModelForm):
+    """The patient's details, and their consent to text reminders as one box staff tick when
+    the patient agrees (on the phone, at the desk) and untick when they no longer do."""
+
+    sms_reminders = forms.BooleanField(
+        required=False,
+        label="Text reminders",
+        help_text=(
+            "Tick only if the patient agreed to reminders by text at the phone above. "
+            "Unticking withdraws it. A patient who replied STOP must also text START to the "
+            "clinic's number before texts reach them again."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not sms.enabled():
+            self.fields.pop("sms_reminders")
+        else:
+            self.initial["sms_reminders"] = self.instance.sms_reminders
+
+    def clean(self):
+        data = super().clean()
+        if data.get("sms_reminders") and data.get("phone") and not sms.to_e164(data["phone"]):
+            self.add_error("phone", texts.TextConsentError.messages["not_textable"])
+        return data
+
+
+class _SmsConsentFromForm:
+    """After the details are saved, in their transaction: the box's consent, recorded and
+    audited as given or withdrawn by this staff member (for the phone now on the record)."""
+
+    def save_instance(self):
+        with transaction.atomic():
+            instance = super().save_instance()
+            if "sms_reminders" in self.form.cleaned_data:
+                _record_sms_consent(
+                    instance, self.form.cleaned_data["sms_reminders"], self.request.user
+                )
+        return instance
+
+
+def _record_sms_consent(patient: Patient, wanted: bool, user) -> None:
+    if not wanted:
+        if patient.sms_consent == SmsConsent.GIVEN:
+            texts.patient_sms_consent_withdraw(patient=patient, user=user)
+        return
+    if patient.sms_reminders and patient.sms_number == sms.to_e164(patient.phone):
+        return  # nothing new: agreed before, to this number
+    texts.patient_sms_consent_give(
+        patient=patient, phone=patient.phone, how=texts.SmsConsentHow.STAFF, user=user
+    )
+
+
+class PatientCreateView(_SmsConsentFromForm, AuditedCreateView):
+    pass
+
+
+class PatientEditView(_SmsConsentFromForm, AuditedEditView):
     def after_change(self, instance, changes):
         for name, old, new in changes:
             if name == "email":
@@ -139,9 +203,22 @@ class PatientViewSet(AuditedViewSetMixin, ModelViewSet):
         "email",
         "reference",
         "possible_duplicate_of",
+        "sms_consent",
+        "sms_number",
+        "sms_consent_how",
+        "sms_consent_at",
     ]
     form_fields = ["first_name", "last_name", "email", "phone", "date_of_birth"]
 
     inspect_view_class = PatientInspectView
+    add_view_class = PatientCreateView
     edit_view_class = PatientEditView
     delete_view_class = PatientDeleteView
+
+    def get_form_class(self, for_update=False):
+        return modelform_factory(
+            self.model,
+            form=PatientForm,
+            formfield_callback=self.formfield_for_dbfield,
+            fields=self.form_fields,
+        )

@@ -22,7 +22,7 @@ from django.utils import timezone
 from physiofit.core.models import ClinicSettings
 from physiofit.core.tasks import enqueue_with_transaction
 
-from . import selectors
+from . import selectors, texts
 from . import slots as engine
 from .models import (
     Appointment,
@@ -95,6 +95,8 @@ class PatientDetails:
     email: str
     phone: str
     date_of_birth: date
+    # Ticked "Text me reminders at this number" (recorded by texts.py; unticked changes nothing).
+    sms_reminders: bool = False
 
 
 def _original_first(patients):
@@ -158,12 +160,24 @@ def _patient_new(details: PatientDetails, *, possible_duplicate_of: Patient | No
 
 
 def _patient_for(patient: "PatientDetails | Patient", *, staff: bool) -> Patient:
-    """A Patient passed in is already known (the signed-in patient, or a waitlisted one)."""
+    """A Patient passed in is already known (the signed-in patient, or a waitlisted one).
+    Consent to texts ticked with typed details is recorded on the record, for the typed phone."""
     if isinstance(patient, Patient):
         return patient
-    if staff:
-        return patient_find_or_create(details=patient)
-    return patient_create(details=patient)
+    details = patient
+    record = patient_find_or_create(details=details) if staff else patient_create(details=details)
+    if details.sms_reminders:
+        try:
+            texts.patient_sms_consent_give(
+                patient=record,
+                phone=details.phone,
+                how=texts.SmsConsentHow.STAFF if staff else texts.SmsConsentHow.ONLINE,
+            )
+        except texts.TextConsentError as error:
+            raise BookingError(
+                "invalid_patient", field_errors={"phone": [error.message]}
+            ) from error
+    return record
 
 
 def _lock_practitioners(ids) -> None:

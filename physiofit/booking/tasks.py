@@ -8,11 +8,12 @@ from django.utils import timezone
 from django_tasks import default_task_backend, task
 from wagtail.models import Site
 
+from physiofit.core import sms
 from physiofit.core.delivery import StatusFields, deliver
 from physiofit.core.models import ClinicSettings
 from physiofit.core.tasks import enqueue_with_transaction
 
-from . import emails, selectors
+from . import emails, selectors, texts
 from .models import Appointment, Notification, WaitlistEntry
 
 NOTIFICATION_FIELDS = StatusFields(
@@ -77,9 +78,10 @@ def send_notification(notification_id: int) -> str:
         "waitlist_entry__patient",
         "offered_practitioner",
     ).get(pk=notification_id)
+    builder = texts.build if notification.channel == Notification.Channel.SMS else emails.build
     return deliver(
         notification,
-        build=lambda: emails.build(notification),
+        build=lambda: builder(notification),
         retry=send_notification,
         fields=NOTIFICATION_FIELDS,
     )
@@ -96,7 +98,8 @@ def _claim_reminder(appointment_id: int, start: datetime) -> bool:
 
 @task()
 def send_reminder(appointment_id: int, start_iso: str) -> str:
-    """The deferred reminder for one appointment at one start; a no-op if it moved or ended."""
+    """The deferred reminder for one appointment at one start, by email and, when the patient
+    agreed to texts, by text; a no-op if it moved or ended."""
     with transaction.atomic():
         if not _claim_reminder(appointment_id, datetime.fromisoformat(start_iso)):
             return "skipped"
@@ -107,6 +110,15 @@ def send_reminder(appointment_id: int, start_iso: str) -> str:
             recipient=appointment.patient.email,
         )
         enqueue_with_transaction(send_notification, notification.pk)
+        if appointment.patient.sms_reminders and sms.enabled():
+            # A row and a task of its own: a provider that fails leaves the email untouched.
+            text = Notification.objects.create(
+                kind=Notification.Kind.REMINDER,
+                channel=Notification.Channel.SMS,
+                appointment=appointment,
+                recipient=appointment.patient.sms_number,
+            )
+            enqueue_with_transaction(send_notification, text.pk)
     return "queued"
 
 

@@ -76,6 +76,11 @@ class PatientIn(Schema):
     email: str = Field(max_length=400)
     phone: str = Field(max_length=100)
     date_of_birth: date
+    sms_reminders: StrictBool = Field(
+        default=False,
+        description="The patient agrees to reminders by text at this phone (false unless they "
+        "ticked a box saying so). Ignored when the clinic sends no texts.",
+    )
 
 
 class AppointmentIn(Schema):

@@ -42,7 +42,10 @@ def _patient_in_care(service: Service, practitioner: Practitioner) -> None:
     today = clinic_today()
     zone = clinic_zone()
     first_visit = datetime.combine(today - timedelta(days=28), time(9), tzinfo=zone)
-    patient = Patient.objects.create(**IN_CARE.__dict__)
+    # Typed details, less the text-reminder box (consent is recorded by booking/texts.py).
+    patient = Patient.objects.create(
+        **{name: value for name, value in vars(IN_CARE).items() if name != "sms_reminders"}
+    )
     visit = Appointment.objects.create(
         practitioner=practitioner,
         service=service,
