@@ -19,7 +19,7 @@ def _event(appointment, clinic, *, for_patient: bool) -> Event:
     event.add("dtstart", appointment.start.astimezone(clinic.zone))
     event.add("dtend", appointment.end.astimezone(clinic.zone))
     event.add("sequence", int(appointment.updated_at.timestamp()) if appointment.updated_at else 0)
-    location = f"{clinic.name}, {clinic.visit_location or clinic.street_address}, {clinic.locality}, {clinic.region} {clinic.postal_code}"
+    location = f"{clinic.name}, {clinic.address_line}"
     event.add("location", vText(location))
     cancelled = appointment.status == "cancelled"
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")

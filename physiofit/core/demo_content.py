@@ -17,7 +17,9 @@ CLINIC = {
     "region": "OR",
     "postal_code": "97701",
     "country": "US",
-    "visit_location": "1334 Northeast 2nd Street",
+    # The clinic's own page gives this as its address (it also names "1334 Northeast 2nd Street"
+    # as a "Location"; one address is shown here) and states no suite or entrance.
+    "address_second_line": "",
     "time_zone": "America/Los_Angeles",
 }
 # Monday to Friday, 7:00 AM to 7:00 PM; closed at the weekend.
@@ -554,8 +556,10 @@ CONTACT = {
     "show_in_menus": True,
     "search_description": "Phone, email, address and opening hours of PhysioFit in Bend, Oregon.",
     "intro": _p(
-        "Call us during opening hours, email, or send a message with the form. To book an "
-        "evaluation, tell us a few times that suit you and we will get back to you."
+        "The quickest way to book an evaluation is online: choose a time that suits you, and "
+        "a confirmation follows by email.",
+        "Would you rather talk it through? Call us during opening hours or email us, and we "
+        "will find a time with you. For any other question, send a message with the form.",
     ),
 }
 

@@ -14,11 +14,20 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Orderable
 
 from .hours import WEEKDAYS, OpeningRange, OpenStatus, open_status, schedule_lines
+from .text import validate_single_line
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 phone_validator = RegexValidator(
     r"^[0-9+() .\-]{7,25}\Z", "Enter a phone number using digits, spaces, +, -, ( and )."
+)
+# A house number then a word ("1334 Northeast 2nd Street"), not "2nd floor" or "Suite 100".
+STREET_NUMBER = r"^\s*\d+[A-Za-z]?\s+\w"
+not_another_street = RegexValidator(
+    STREET_NUMBER,
+    "This looks like a street address of its own. The clinic has one address: put it in "
+    "“Street address”, and use this line only for a suite, floor or entrance.",
+    inverse_match=True,
 )
 
 
@@ -30,18 +39,25 @@ class ClinicSettings(ClusterableModel, BaseSiteSetting):
     )
     phone = models.CharField(max_length=25, validators=[phone_validator])
     email = models.EmailField()
+    # One postal address, used everywhere (footer, contact page, map link, JSON-LD, emails,
+    # calendar files). A second line is a detail of that address, never another address.
     street_address = models.CharField(
-        max_length=200, help_text="Mailing address, e.g. 1332 NE 2nd St."
+        max_length=200, help_text="Street and number, e.g. 1332 NE 2nd St."
+    )
+    address_second_line = models.CharField(
+        "second address line",
+        max_length=100,
+        blank=True,
+        validators=[validate_single_line, not_another_street],
+        help_text=(
+            "Optional, shown under the street, e.g. “Suite 100” or “Entrance at the back”. "
+            "Not a second address."
+        ),
     )
     locality = models.CharField("town or city", max_length=100)
     region = models.CharField("state", max_length=50)
     postal_code = models.CharField(max_length=20)
     country = models.CharField(max_length=2, default="US", help_text="Two-letter country code.")
-    visit_location = models.CharField(
-        max_length=200,
-        blank=True,
-        help_text="Where patients come in, if it differs from the mailing address.",
-    )
     map_url = models.URLField(
         blank=True,
         help_text="Link to the clinic on a map. Left empty, one is made from the address.",
@@ -67,11 +83,11 @@ class ClinicSettings(ClusterableModel, BaseSiteSetting):
         MultiFieldPanel(
             [
                 FieldPanel("street_address"),
+                FieldPanel("address_second_line"),
                 FieldPanel("locality"),
                 FieldPanel("region"),
                 FieldPanel("postal_code"),
                 FieldPanel("country"),
-                FieldPanel("visit_location"),
                 FieldPanel("map_url"),
             ],
             heading="Address",
@@ -98,7 +114,17 @@ class ClinicSettings(ClusterableModel, BaseSiteSetting):
 
     @property
     def address_line(self) -> str:
+        """The postal address on one line, without the second line: what maps and calendars
+        look up, and what one-line places (PDF headers, email footers) print."""
         return f"{self.street_address}, {self.locality}, {self.region} {self.postal_code}"
+
+    @property
+    def address_lines(self) -> list[str]:
+        """The postal address as printed on an envelope, the second line in its place."""
+        lines = [self.street_address, self.address_second_line]
+        return [line for line in lines if line] + [
+            f"{self.locality}, {self.region} {self.postal_code}"
+        ]
 
     @property
     def phone_href(self) -> str:
@@ -108,10 +134,7 @@ class ClinicSettings(ClusterableModel, BaseSiteSetting):
     def map_href(self) -> str:
         if self.map_url:
             return self.map_url
-        place = self.visit_location or self.street_address
-        query = quote_plus(
-            f"{self.name}, {place}, {self.locality}, {self.region} {self.postal_code}"
-        )
+        query = quote_plus(f"{self.name}, {self.address_line}")
         return f"https://www.openstreetmap.org/search?query={query}"
 
     def opening_ranges(self) -> list[OpeningRange]:

@@ -33,7 +33,8 @@ def test_demo_loads_the_clinic_and_is_safe_to_run_twice(client, monkeypatch):
     clinic = ClinicSettings.objects.get()
     assert clinic.phone == "(541) 697-4700"
     assert clinic.email == "info@physiofitbend.com"
-    assert clinic.visit_location == "1334 Northeast 2nd Street"
+    # The one address the clinic's own page gives as its address, and no second line.
+    assert clinic.address_lines == ["1332 NE 2nd St", "Bend, OR 97701"]
     assert [(r.weekday, r.opens.hour, r.closes.hour) for r in clinic.opening_ranges()] == [
         (day, 7, 19) for day in range(5)
     ]
@@ -42,7 +43,9 @@ def test_demo_loads_the_clinic_and_is_safe_to_run_twice(client, monkeypatch):
     assert "sciatica" in post.tags.names()
     assert ConditionPage.objects.get().duration_kinds[1].value["duration"] == "4 to 12 weeks"
     for path in ["/", "/back-pain-relief/", "/blog/", post.url, "/contact/"]:
-        assert client.get(path).status_code == 200, path
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "1334" not in response.content.decode(), path  # no second address anywhere
     assert client.login(username="admin", password="demo-password-for-tests")
 
 
@@ -104,3 +107,22 @@ def test_the_demo_patient_in_care_has_a_clinical_record_once(client, monkeypatch
     assert "Twice a week for 6 weeks" in page
     assert "Ride an hour and swing a kettlebell again" in page
     assert "target reached" in page  # pain is down to 3: the short-term goal's target
+
+
+@pytest.mark.django_db
+def test_the_demo_contact_page_points_to_online_booking_first(client, monkeypatch):
+    from physiofit.website.models import ContactPage
+
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    load()
+    # An older database: the page as an earlier load_demo wrote it, asking for times by email.
+    page = ContactPage.objects.get()
+    page.intro = "<p>To book an evaluation, tell us a few times that suit you.</p>"
+    page.save_revision().publish()
+    assert "Updated page /home/contact/" in load()
+    intro = ContactPage.objects.get().intro
+    assert "few times" not in intro
+    assert intro.index("online") < intro.index("Call us") < intro.index("email us")
+    assert load().count("Updated page") == 0  # up to date: no new revision each run
+    html = client.get("/contact/").content.decode()
+    assert 'href="/book/">Book online</a>' in html

@@ -96,3 +96,11 @@ def test_failed_send_is_recorded_not_lost(
 
 def test_form_warns_against_medical_details(site, client):
     assert "No medical details, please." in client.get("/contact/").content.decode()
+
+
+def test_online_booking_comes_first_then_phone_and_email(site, client):
+    html = client.get("/contact/").content.decode()
+    book = html.index('<a class="button" href="/book/">Book online</a>')
+    assert (
+        book < html.index('href="tel:5415550100"') < html.index('href="mailto:clinic@example.com"')
+    )

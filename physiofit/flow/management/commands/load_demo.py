@@ -91,7 +91,7 @@ class Command(BaseCommand):
             blog = self._child(home, BlogIndexPage, demo.BLOG_INDEX)
             author, _ = Author.objects.get_or_create(name=demo.AUTHOR["name"], defaults=demo.AUTHOR)
             self._blog_post(blog, author)
-            self._child(home, ContactPage, demo.CONTACT)
+            self._refresh_unedited(self._child(home, ContactPage, demo.CONTACT), demo.CONTACT)
             self._refresh_unedited(self._child(home, StandardPage, demo.PRIVACY), demo.PRIVACY)
             self._child(home, StandardPage, demo.DISCLAIMER)
             self._booking()
@@ -170,8 +170,10 @@ class Command(BaseCommand):
             return
         fields = {key: value for key, value in data.items() if key != "slug"}
         current = {key: getattr(page, key) for key in fields}
-        current["body"] = page.body.get_prep_value()
-        wanted = {**fields, "body": type(page).body.field.to_python(data["body"]).get_prep_value()}
+        wanted = dict(fields)
+        if "body" in fields:
+            current["body"] = page.body.get_prep_value()
+            wanted["body"] = type(page).body.field.to_python(data["body"]).get_prep_value()
         if _without_ids(current) == _without_ids(wanted):
             return
         for key, value in fields.items():
