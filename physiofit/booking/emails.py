@@ -80,6 +80,8 @@ def build(notification: Notification) -> EmailMultiAlternatives:
                     start__gt=appointment.start,
                 ).order_by("start")
             ]
+        if notification.kind == Notification.Kind.CONFIRMATION:
+            context["calendar_links"] = ical.calendar_links(appointment, clinic)
         if notification.kind in WITH_MANAGE_LINK:
             token = manage_link_create(appointment=appointment)
             context["manage_url"] = public_url(reverse("booking:manage", args=[token]))
@@ -101,10 +103,9 @@ def build(notification: Notification) -> EmailMultiAlternatives:
         Notification.Kind.RESCHEDULED,
         Notification.Kind.CANCELLED,
     ):
-        method = "CANCEL" if notification.kind == Notification.Kind.CANCELLED else "REQUEST"
-        message.attach(
-            "appointment.ics",
-            ical.appointment_invitation(appointment, clinic, method=method),
-            f"text/calendar; method={method}; charset=utf-8",
+        method, invitation = ical.email_invitation(
+            appointment, clinic, attendee_email=notification.recipient
         )
+        # Django adds the charset; a second one in the type would make the header ambiguous.
+        message.attach("appointment.ics", invitation, f"text/calendar; method={method}")
     return message

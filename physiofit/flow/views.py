@@ -344,6 +344,7 @@ def manage(request, token):
             "intake": intake_selectors.intake_state(appointment=appointment),
             "screening_pending": intake_selectors.screening_pending(appointment=appointment),
             "changed": request.GET.get("changed"),
+            "calendar_links": ical.calendar_links(appointment, ClinicSettings.for_request(request)),
         },
     )
 
@@ -354,7 +355,7 @@ def manage_ics(request, token):
         return expired
     clinic = ClinicSettings.for_request(request)
     response = HttpResponse(
-        ical.appointment_invitation(appointment, clinic, method="PUBLISH"),
+        ical.appointment_download(appointment, clinic),
         content_type="text/calendar; charset=utf-8",
     )
     response["Content-Disposition"] = (
