@@ -113,7 +113,7 @@ def test_consent_is_recorded_from_the_online_form_with_when_and_how(
     if ticked:
         data["sms_reminders"] = "on"
     review = client.post("/book/initial-evaluation/alex/details/", data)
-    assert ("Text reminders" in review.content.decode()) is ticked
+    assert ("Reminders to this phone" in review.content.decode()) is ticked
     assert client.post("/book/initial-evaluation/alex/confirm/", data).status_code == 302
     patient = Patient.objects.get()
     assert patient.sms_consent == expected

@@ -33,15 +33,35 @@ def test_patient_books_reschedules_and_cancels(live_server, page, demo_site, che
     page.get_by_role("textbox", name="First name").fill("Sam")
     page.get_by_role("textbox", name="Last name").fill("Patient")
     page.get_by_role("textbox", name="Email").fill("sam@example.com")
-    page.get_by_role("textbox", name="Phone").fill("541 555 0100")
+    # Text reminders are asked for, never assumed; a number that cannot take texts is refused
+    # only because the box is ticked.
+    texts = page.get_by_role("checkbox", name="Text me reminders at this number")
+    expect(texts).not_to_be_checked()
+    page.get_by_role("textbox", name="Phone").fill("555 0100")
     page.get_by_label("Date of birth").fill("1980-05-06")
+    texts.check()
     page.get_by_role("button", name="Review booking").click()
+    expect(page.get_by_role("alert")).to_contain_text("cannot receive text messages")
+    check_page(page, "book-details-texts")
+    page.get_by_role("textbox", name="Phone").fill("541 555 0100")
+    page.get_by_role("button", name="Review booking").click()
+    expect(page.get_by_text("Reminders to this phone")).to_be_visible()
     check_page(page, "book-review")
     page.get_by_role("button", name="Confirm booking").click()
     expect(page.get_by_role("status")).to_contain_text("You are booked.")
+    google = page.get_by_role("link", name="Google Calendar")
+    expect(google).to_have_attribute("href", re.compile(r"^https://calendar\.google\.com/"))
+    expect(page.get_by_role("link", name="Outlook")).to_have_attribute(
+        "href", re.compile(r"^https://outlook\.live\.com/calendar/0/deeplink/compose\?")
+    )
+    assert "Sam" not in google.get_attribute("href")  # no patient name in the URL
     check_page(page, "book-confirmed")
 
     appointment = Appointment.objects.get(patient__email="sam@example.com")
+    assert (appointment.patient.sms_consent, appointment.patient.sms_consent_how) == (
+        "given",
+        "online",
+    )
     email = next(m for m in mail.outbox if m.to == ["sam@example.com"])
     assert appointment.reference in email.body
     manage_url = re.search(r"(http://\S+/appointments/[^/\s]+/)\s", email.body).group(1)
