@@ -43,7 +43,11 @@ def test_visitor_reads_about_back_pain_then_sends_a_message(
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Contact").click()
     expect(page).to_have_url(re.compile(r"/contact/$"))
+    expect(page.get_by_role("main")).not_to_contain_text("1334")  # one address, not two
     check_page(page, "contact")
+    page.get_by_role("link", name="Book online").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Book an appointment")
+    page.go_back()
     page.get_by_role("button", name="Send message").click()
     expect(page.get_by_role("alert")).to_contain_text("Your message was not sent.")
     check_page(page, "contact-errors")
