@@ -370,6 +370,13 @@ class Appointment(models.Model):
         ONLINE = "online", "Online"
         STAFF = "staff", "Staff"
 
+    class CancelReason(models.TextChoices):
+        PATIENT = "patient", "Patient cancelled"
+        ILLNESS = "illness", "Patient unwell"
+        CLINIC = "clinic", "Clinic cancelled (practitioner away, closure)"
+        MISTAKE = "mistake", "Booked by mistake"
+        OTHER = "other", "Other"
+
     practitioner = models.ForeignKey(
         Practitioner, on_delete=models.PROTECT, related_name="appointments"
     )
@@ -397,6 +404,20 @@ class Appointment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(
+        "cancellation reason",
+        max_length=12,
+        choices=CancelReason.choices,
+        blank=True,
+        editable=False,
+    )
+    # Cancelled inside the cancellation cut-off (BookingPolicy): the clinic's late-cancellation
+    # policy may apply. Recorded when it happens; the cut-off may change later.
+    late_cancel = models.BooleanField("late cancellation", default=False, editable=False)
+    # The patient checked in at the desk (the visit stays booked until completed).
+    arrived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When it was last marked completed or no-show: staff can undo that the same day.
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["start"]
@@ -460,7 +481,7 @@ class WaitlistEntry(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         verbose_name = "waitlist entry"
-        verbose_name_plural = "waitlist"
+        verbose_name_plural = "waitlist entries"
         constraints = [
             models.CheckConstraint(
                 condition=Q(first_day__lte=F("last_day")), name="waitlist_day_order"
@@ -527,6 +548,8 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = "booking message"
+        verbose_name_plural = "booking messages"
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient} ({self.status})"

@@ -1,4 +1,4 @@
-"""The "Booking emails" admin, with clinical rows kept from staff who may not see clinical data.
+"""The "Booking messages" admin (emails and texts), with clinical rows kept from staff who may not see clinical data.
 
 A "clinician review needed" email exists only because a patient's screening raised a red flag:
 the row itself (its kind, its recipient, when it went out) is clinical information. Front-desk
@@ -74,12 +74,12 @@ class NotificationUsageView(_ClinicalRowsHidden, AuditedUsageView):
 class NotificationViewSet(AuditedViewSetMixin, ModelViewSet):
     model = Notification
     icon = "mail"
-    menu_label = "Booking emails"
+    menu_label = "Booking messages"
     menu_order = 207
     add_to_admin_menu = True
     copy_view_enabled = False
     inspect_view_enabled = True
-    list_display = ["kind", "status", "attempts", "created_at"]
+    list_display = ["kind", "recipient", "appointment", "status", "attempts", "created_at"]
     list_filter = ["status", "kind"]
     form_fields = ["status"]
     # What the front desk needs to follow a message; never the offer link's hash.

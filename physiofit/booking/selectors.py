@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Func, IntegerField, Q
+from django.db.models import F, Func, IntegerField, Q, Value
+from django.db.models.functions import Replace
 from django.utils import timezone
 from wagtail.models import Site
 
@@ -309,3 +310,77 @@ def patient_emails(patient: Patient, *, limit: int = 20) -> list[Notification]:
         .select_related("appointment")
         .order_by("-created_at")[:limit]
     )
+
+
+# Date-of-birth formats a front desk types: 1980-05-12, 05/12/1980, 5/12/80 (US order).
+BIRTHDAY_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%m.%d.%Y")
+PATIENT_SEARCH_LIMIT = 8
+
+
+def _birthday(text: str) -> date | None:
+    for fmt in BIRTHDAY_FORMATS:
+        try:
+            found = datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+        # A two-digit year is a birthday: never in the future ("5/12/30" is 1930).
+        return found.replace(year=found.year - 100) if found > timezone.now().date() else found
+    return None
+
+
+def _digits(expression):
+    """A phone column with the separators people type removed (digits and + remain)."""
+    for separator in (" ", "-", "(", ")", ".", "+"):
+        expression = Replace(expression, Value(separator), Value(""))
+    return expression
+
+
+def patient_search(query: str, *, limit: int = PATIENT_SEARCH_LIMIT) -> list[Patient]:
+    """Patients matching what the front desk types: every word must match a first or last
+    name, an email (with @), a phone number (digits in any format) or a date of birth."""
+    words = query.split()[:6]
+    if not words or len(query.strip()) < 2:
+        return []
+    rows = Patient.objects.all()
+    for word in words:
+        digits = "".join(ch for ch in word if ch.isdigit())
+        if (birthday := _birthday(word)) is not None:
+            rows = rows.filter(date_of_birth=birthday)
+        elif "@" in word:
+            rows = rows.filter(email__icontains=word)
+        elif len(digits) >= 3 and len(digits) >= len(word) - 4:
+            rows = rows.annotate(phone_digits=_digits(F("phone"))).filter(
+                phone_digits__contains=digits
+            )
+        else:
+            rows = rows.filter(
+                Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(email__istartswith=word)
+            )
+    return list(rows.order_by("last_name", "first_name", "date_of_birth", "pk")[:limit])
+
+
+def patient_lookalikes(details, *, limit: int = PATIENT_SEARCH_LIMIT) -> list[Patient]:
+    """Records that may be the person whose details were just typed as new: the same name and
+    birthday, the same email, or the same phone number and last name."""
+    digits = "".join(ch for ch in details.phone if ch.isdigit())
+    match = Q(
+        first_name__iexact=details.first_name.strip(),
+        last_name__iexact=details.last_name.strip(),
+        date_of_birth=details.date_of_birth,
+    ) | Q(email__iexact=details.email.strip())
+    if len(digits) >= 7:
+        match |= Q(phone_digits__endswith=digits[-10:], last_name__iexact=details.last_name.strip())
+    return list(
+        Patient.objects.annotate(phone_digits=_digits(F("phone")))
+        .filter(match)
+        .order_by("last_name", "first_name", "pk")[:limit]
+    )
+
+
+def in_care(patient: Patient) -> bool:
+    """Whether the patient has been seen or is booked: a follow-up is then the usual visit."""
+    return patient.appointments.filter(
+        status__in=[Appointment.Status.BOOKED, Appointment.Status.COMPLETED]
+    ).exists()

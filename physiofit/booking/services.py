@@ -51,6 +51,14 @@ class BookingError(Exception):
             "online. Please call the clinic at {phone}."
         ),
         "not_active": "This appointment has already been cancelled or has taken place.",
+        "not_started": (
+            "This visit has not started yet: it can be marked completed or a no-show from its "
+            "start time on."
+        ),
+        "not_arrival_time": (
+            "A patient can be checked in from two hours before the visit until it ends."
+        ),
+        "undo_too_late": "This can only be undone on the day it was done.",
         "idempotency_key_reused": (
             "This idempotency key was already used for a different request. Send a new key "
             "with each new booking."
@@ -577,26 +585,29 @@ def appointment_series_book(
             )
         except BookingError as error:
             clashes.append(
-                SeriesClash(start, _series_reason(error, practitioner), error.alternatives)
+                SeriesClash(start, staff_reason(error, practitioner), error.alternatives)
             )
         else:
             booked.append(appointment)
     return booked, clashes
 
 
-# Why a visit of a series was not booked, in the words of the staff who booked it.
-SERIES_REASONS = {
-    "slot_taken": "{practitioner} has another visit then.",
-    "outside_hours": "Outside {practitioner}'s working hours or the clinic's opening hours.",
+# Why a time was refused, in the words of the staff booking it (the patient's wording says
+# "just taken" and "choose one of the times shown", which misleads on the phone).
+STAFF_REASONS = {
+    "slot_taken": "{practitioner} is booked or away then.",
+    "outside_hours": "That is outside {practitioner}'s working hours or the clinic's opening hours.",
     "off_grid": "Not on the booking grid: visits start every {step} minutes.",
     "start_in_past": "That time has passed.",
     "beyond_horizon": "Further ahead than bookings are taken.",
+    "practitioner_unavailable": "{practitioner} does not offer this service.",
 }
 
 
-def _series_reason(error: BookingError, practitioner) -> str:
-    template = SERIES_REASONS.get(error.code)
-    if template is None:
+def staff_reason(error: BookingError, practitioner) -> str:
+    """The staff wording of a refusal for `practitioner` (the patient's message otherwise)."""
+    template = STAFF_REASONS.get(error.code)
+    if template is None or practitioner is None:
         return error.message
     step = selectors.booking_context().policy.slot_step
     return template.format(practitioner=practitioner.name, step=_minutes(step))
@@ -622,16 +633,27 @@ def _default_site():
 
 
 def appointment_cancel(
-    *, appointment: Appointment, staff: bool = False, now: datetime | None = None
+    *,
+    appointment: Appointment,
+    staff: bool = False,
+    now: datetime | None = None,
+    reason: str = Appointment.CancelReason.PATIENT,
 ) -> Appointment:
-    """Cancel; patients only outside the cut-off. Frees the time and offers it to the waitlist."""
+    """Cancel; patients only outside the cut-off. Staff cancelling inside it record a late
+    cancellation (the clinic's policy may charge for it). Frees the time and offers it to
+    the waitlist."""
     now = now or timezone.now()
     with transaction.atomic():
         appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
         _check_cutoff(appointment, now, staff=staff)
+        cutoff = selectors.booking_context().policy.cancel_cutoff
         appointment.status = Appointment.Status.CANCELLED
         appointment.cancelled_at = now
-        appointment.save(update_fields=["status", "cancelled_at", "updated_at"])
+        appointment.cancel_reason = reason
+        appointment.late_cancel = appointment.start - now < cutoff
+        appointment.save(
+            update_fields=["status", "cancelled_at", "cancel_reason", "late_cancel", "updated_at"]
+        )
         _queue_notifications(
             appointment, Notification.Kind.CANCELLED, Notification.Kind.STAFF_CANCELLED
         )
@@ -639,6 +661,12 @@ def appointment_cancel(
             appointment.practitioner_id, appointment.blocked_start, appointment.blocked_end
         )
     return appointment
+
+
+def is_late_cancel(appointment: Appointment, now: datetime | None = None) -> bool:
+    """Whether cancelling now would be inside the cancellation cut-off."""
+    now = now or timezone.now()
+    return appointment.start - now < selectors.booking_context().policy.cancel_cutoff
 
 
 def appointment_reschedule(
@@ -699,20 +727,80 @@ def appointment_reschedule(
     return appointment
 
 
-def appointment_set_status(*, appointment: Appointment, status: str) -> Appointment:
-    """Staff mark an appointment completed or a no-show."""
+def appointment_set_status(
+    *, appointment: Appointment, status: str, now: datetime | None = None
+) -> Appointment:
+    """Staff mark a visit completed or a no-show: only from its start on (before it, neither
+    has happened). A repeated click changes nothing."""
     if status not in (Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW):
         raise ValueError(f"cannot set status {status!r} directly")
+    now = now or timezone.now()
     with transaction.atomic():
         appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        if appointment.status == Appointment.Status.CANCELLED:
-            raise BookingError("not_active")
         if appointment.status == status:
             return appointment  # a repeated click changes nothing and sends nothing twice
+        if appointment.status != Appointment.Status.BOOKED:
+            raise BookingError("not_active")
+        if now < appointment.start:
+            raise BookingError("not_started")
         appointment.status = status
-        appointment.save(update_fields=["status", "updated_at"])
+        appointment.status_changed_at = now
+        appointment.save(update_fields=["status", "status_changed_at", "updated_at"])
         if status == Appointment.Status.COMPLETED:
             visit_completed.send(sender=Appointment, appointment=appointment)
+    return appointment
+
+
+# How long before its start a patient can be checked in (they come early to fill in forms).
+ARRIVAL_WINDOW = timedelta(hours=2)
+
+
+def appointment_arrive(*, appointment: Appointment, now: datetime | None = None) -> Appointment:
+    """The patient is at the desk: from two hours before the start until the visit ends."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if appointment.arrived_at is not None:
+            return appointment
+        if appointment.status != Appointment.Status.BOOKED:
+            raise BookingError("not_active")
+        if not appointment.start - ARRIVAL_WINDOW <= now <= appointment.end:
+            raise BookingError("not_arrival_time")
+        appointment.arrived_at = now
+        appointment.save(update_fields=["arrived_at", "updated_at"])
+    return appointment
+
+
+def undo_deadline(appointment: Appointment) -> datetime | None:
+    """Until when marking completed, no-show or arrived can be undone: the end of the clinic
+    day it was done on."""
+    done = appointment.status_changed_at or appointment.arrived_at
+    if done is None:
+        return None
+    zone = selectors.booking_context().zone
+    day = done.astimezone(zone).date()
+    return selectors.local_day_bounds(day, day, zone)[1]
+
+
+def appointment_undo_status(
+    *, appointment: Appointment, now: datetime | None = None
+) -> Appointment:
+    """Back to booked: a visit marked completed or no-show by mistake (its time was never
+    released, so nothing can have taken it), or a check-in. Only the same clinic day."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        deadline = undo_deadline(appointment)
+        if deadline is None or now >= deadline:
+            raise BookingError("undo_too_late")
+        if appointment.status in (Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW):
+            appointment.status = Appointment.Status.BOOKED
+            appointment.status_changed_at = None
+        elif appointment.status == Appointment.Status.BOOKED:
+            appointment.arrived_at = None
+        else:
+            raise BookingError("undo_too_late")
+        appointment.save(update_fields=["status", "status_changed_at", "arrived_at", "updated_at"])
     return appointment
 
 

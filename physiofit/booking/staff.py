@@ -2,6 +2,7 @@
 booking by phone. Every view or change of patient data is written to the audit log."""
 
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -13,12 +14,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from wagtail import hooks
 
+from physiofit.core.hours import format_time
 from physiofit.core.models import AuditEvent, audit
 
-from . import selectors, services, tokens
+from . import schedule, selectors, services, tokens
 from . import slots as engine
 from .forms import PatientDetailsForm
-from .models import Appointment, Patient, Practitioner, Service, TimeOff
+from .models import Appointment, Patient, Practitioner, Service, new_calendar_token
 from .notification_admin import notifications_visible_to
 
 PERMISSION = "booking.view_patient_record"
@@ -37,11 +39,34 @@ def _parse_day(value: str | None, default: date) -> date:
         return default
 
 
+def _calendar_query(**params) -> str:
+    """The calendar's address for these filters (dates, practitioner and view only: never a
+    patient's details)."""
+    return (
+        f"{reverse('booking_calendar:index')}?{urlencode({k: v for k, v in params.items() if v})}"
+    )
+
+
+def _moving(request, now) -> Appointment | None:
+    """The visit being moved from the calendar (?move=pk): booked and not yet started."""
+    pk = request.GET.get("move", "")
+    if not pk.isdigit():
+        return None
+    return (
+        Appointment.objects.select_related("patient", "practitioner", "service")
+        .filter(pk=pk, status=Appointment.Status.BOOKED, start__gt=now)
+        .first()
+    )
+
+
 @staff_only
 def calendar(request):
+    """Day view (one column per practitioner) or week view (one practitioner's days) on a
+    time axis in clinic time: working time, time off, visits, and free starts to book."""
     context = selectors.booking_context()
-    today = datetime.now(context.zone).date()
-    view = "day" if request.GET.get("view") == "day" else "week"
+    now = timezone.now()
+    today = now.astimezone(context.zone).date()
+    view = "week" if request.GET.get("view") == "week" else "day"
     day = _parse_day(request.GET.get("date"), today)
     status = 200
     if not CALENDAR_FIRST_DAY <= day <= CALENDAR_LAST_DAY:
@@ -52,28 +77,24 @@ def calendar(request):
         )
         day, status = today, 400
     first = day if view == "day" else day - timedelta(days=day.weekday())
-    last = first + timedelta(days=0 if view == "day" else 6)
+    days = [first + timedelta(days=n) for n in range(1 if view == "day" else 7)]
     practitioners = list(Practitioner.objects.filter(active=True))
     chosen = next((p for p in practitioners if str(p.pk) == request.GET.get("practitioner")), None)
-    start, end = selectors.local_day_bounds(first, last, context.zone)
-    appointments = list(selectors.appointments_between(start, end, chosen))
-    off = TimeOff.objects.filter(first_day__lte=last, last_day__gte=first).select_related(
-        "practitioner"
+    if view == "week" and chosen is None and practitioners:
+        # A week is one practitioner's: the signed-in therapist's own, or the first.
+        mine = getattr(request.user, "practitioner", None)
+        chosen = mine if mine in practitioners else practitioners[0]
+    moving = _moving(request, now)
+    show_cancelled = request.GET.get("cancelled") == "1"
+    grid = schedule.build(
+        practitioners=[chosen] if chosen else practitioners,
+        days=days,
+        now=now,
+        show_cancelled=show_cancelled,
+        moving=moving,
+        context=context,
     )
-    if chosen:
-        off = off.filter(practitioner=chosen)
-    days = []
-    for offset in range((last - first).days + 1):
-        current = first + timedelta(days=offset)
-        days.append(
-            {
-                "day": current,
-                "appointments": [
-                    a for a in appointments if a.start.astimezone(context.zone).date() == current
-                ],
-                "time_off": [t for t in off if t.first_day <= current <= t.last_day],
-            }
-        )
+    appointments = [b.appointment for c in grid.columns for b in c.visits]
     # Apps above booking flag visits for clinical staff: {appointment pk: [label, ...]}
     # (a screening waiting for review, a progress note due at this visit).
     flags: dict[int, list[str]] = {}
@@ -86,27 +107,52 @@ def calendar(request):
         user=request.user,
         action=AuditEvent.Action.VIEW,
         object_type="booking.calendar",
-        object_id=f"{first}..{last}",
+        object_id=f"{days[0]}..{days[-1]}",
         summary=f"{len(appointments)} appointments shown",
     )
     step = timedelta(days=1 if view == "day" else 7)
+    keep = {
+        "view": view,
+        "practitioner": chosen.pk if chosen else "",
+        "cancelled": "1" if show_cancelled else "",
+        "move": moving.pk if moving else "",
+    }
+    here = _calendar_query(**keep, date=first.isoformat())
     return TemplateResponse(
         request,
-        "booking/staff/calendar.html",
+        "booking/staff/_calendar_body.html" if request.htmx else "booking/staff/calendar.html",
         {
-            "days": days,
+            "grid": grid,
             "view": view,
             "first": first,
-            "last": last,
+            "last": days[-1],
             "zone": context.zone,
             "practitioners": practitioners,
             "chosen": chosen,
-            "previous": first - step,
-            "next": first + step,
+            "show_cancelled": show_cancelled,
+            "moving": moving,
             "today": today,
+            "now": now,
+            "now_minute": _now_line(grid, now, context.zone),
+            "here": here,
+            "previous_url": _calendar_query(**keep, date=(first - step).isoformat()),
+            "today_url": _calendar_query(**keep, date=today.isoformat()),
+            "next_url": _calendar_query(**keep, date=(first + step).isoformat()),
+            "day_url": _calendar_query(**{**keep, "view": "day", "practitioner": ""}, date=first),
+            "week_url": _calendar_query(**{**keep, "view": "week"}, date=first),
         },
         status=status,
     )
+
+
+def _now_line(grid, now, zone) -> int | None:
+    """Minutes from the axis start to now, when today is shown and now is on the axis."""
+    local = now.astimezone(zone)
+    minute = local.hour * 60 + local.minute
+    shown = any(c.day == local.date() for c in grid.columns)
+    if shown and grid.first_minute <= minute < grid.last_minute:
+        return minute - grid.first_minute
+    return None
 
 
 class MoveForm(forms.Form):
@@ -116,19 +162,59 @@ class MoveForm(forms.Form):
 
 
 class PhoneBookingForm(PatientDetailsForm, MoveForm):
-    service = forms.ModelChoiceField(Service.objects.all())
+    """The time, the service, and the patient: an existing record chosen from the search
+    (`patient` = its pk) or a new one (`patient` = "new", with the details typed)."""
 
-    field_order = [
-        "service",
-        "practitioner",
-        "day",
-        "start_time",
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
-        "date_of_birth",
-    ]
+    service = forms.ModelChoiceField(
+        Service.objects.all(),
+        required=False,
+        empty_label="Usual visit (follow-up, or evaluation if new)",
+    )
+    patient = forms.CharField(required=False, widget=forms.HiddenInput)
+    confirm_new = forms.BooleanField(
+        required=False, label="None of these: this is a different person"
+    )
+
+    field_order = ["service", "practitioner", "day", "start_time"]
+    DETAILS = ("first_name", "last_name", "email", "phone", "date_of_birth")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.data.get("patient") != "new":
+            for name in self.DETAILS:
+                self.fields[name].required = False
+        # The desk types someone else's details: the browser's own autofill would be wrong.
+        for name in self.DETAILS:
+            self.fields[name].widget.attrs["autocomplete"] = "off"
+        self.fields["phone"].widget.input_type = "tel"
+        self.fields["phone"].help_text = ""
+        self.fields["date_of_birth"].help_text = ""
+
+    def clean_patient(self) -> "Patient | str":
+        value = self.cleaned_data["patient"]
+        if value == "new":
+            return value
+        found = Patient.objects.filter(pk=value).first() if value.isdigit() else None
+        if found is None:
+            raise forms.ValidationError("Find the patient above, or choose “New patient”.")
+        return found
+
+    def clean_date_of_birth(self):
+        if self.data.get("patient") != "new":
+            return None
+        return super().clean_date_of_birth()
+
+    def clean_first_name(self):
+        return super().clean_first_name() if self.data.get("patient") == "new" else ""
+
+    def clean_last_name(self):
+        return super().clean_last_name() if self.data.get("patient") == "new" else ""
+
+    def detail_fields(self):
+        return [self[name] for name in (*self.DETAILS, "sms_reminders") if name in self.fields]
+
+    def time_fields(self):
+        return [self[name] for name in ("service", "practitioner", "day", "start_time")]
 
 
 def _start(form, context) -> datetime:
@@ -170,37 +256,63 @@ def appointment_detail(request, pk):
             "move_form": move_form,
             "history": notifications_visible_to(request.user, appointment.notifications.all())[:20],
             "link_resendable": tokens.manage_link_resendable(appointment),
+            **_status_choices(appointment),
         },
     )
+
+
+def _status_choices(appointment: Appointment) -> dict:
+    """What the desk may do with the visit now (services enforce the same rules)."""
+    now = timezone.now()
+    booked = appointment.status == Appointment.Status.BOOKED
+    deadline = services.undo_deadline(appointment)
+    return {
+        "started": now >= appointment.start,
+        "can_arrive": booked
+        and appointment.arrived_at is None
+        and appointment.start - services.ARRIVAL_WINDOW <= now <= appointment.end,
+        "can_undo": deadline is not None and now < deadline,
+        "late_if_cancelled": booked and services.is_late_cancel(appointment, now),
+        "cutoff_hours": selectors.booking_context().policy.cancel_cutoff_hours,
+        "cancel_reasons": Appointment.CancelReason.choices,
+    }
+
+
+STATUS_DONE = {
+    "arrive": "checked in",
+    "completed": "marked completed",
+    "no_show": "marked a no-show",
+    "undo": "set back to booked",
+}
 
 
 @staff_only
 @require_POST
 def appointment_action(request, pk):
-    appointment = get_object_or_404(Appointment, pk=pk)
+    """Check in, mark completed or no-show (from the start on), undo that the same day, or
+    cancel with a reason (late inside the cut-off)."""
+    appointment = get_object_or_404(Appointment.objects.select_related("patient"), pk=pk)
     action = request.POST.get("action")
-    context = selectors.booking_context()
+    name = f"{appointment.patient.first_name} {appointment.patient.last_name}"
     try:
         if action == "cancel":
-            services.appointment_cancel(appointment=appointment, staff=True)
-            messages.success(request, f"Appointment {appointment.reference} cancelled.")
-        elif action in ("completed", "no_show"):
-            services.appointment_set_status(appointment=appointment, status=action)
-            messages.success(
-                request, f"Appointment {appointment.reference} marked {action.replace('_', '-')}."
-            )
-        elif action == "move":
-            form = MoveForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, "Choose a valid day, time and practitioner to move to.")
+            reason = request.POST.get("reason", "")
+            if reason not in Appointment.CancelReason.values:
+                messages.error(request, "Choose why the visit is cancelled.")
                 return redirect("booking_calendar:appointment", pk)
-            services.appointment_reschedule(
-                appointment=appointment,
-                start=_start(form, context),
-                practitioner=form.cleaned_data["practitioner"],
-                staff=True,
+            appointment = services.appointment_cancel(
+                appointment=appointment, staff=True, reason=reason
             )
-            messages.success(request, f"Appointment {appointment.reference} moved.")
+            late = " It is a late cancellation." if appointment.late_cancel else ""
+            messages.success(request, f"{name}'s visit {appointment.reference} is cancelled.{late}")
+        elif action in STATUS_DONE:
+            if action == "arrive":
+                services.appointment_arrive(appointment=appointment)
+            elif action == "undo":
+                services.appointment_undo_status(appointment=appointment)
+            else:
+                services.appointment_set_status(appointment=appointment, status=action)
+            messages.success(request, f"{name}'s visit is {STATUS_DONE[action]}.")
         else:
             messages.error(request, "Unknown action.")
             return redirect("booking_calendar:appointment", pk)
@@ -208,7 +320,89 @@ def appointment_action(request, pk):
         messages.error(request, error.message)
         return redirect("booking_calendar:appointment", pk)
     audit(user=request.user, action=AuditEvent.Action.CHANGE, obj=appointment, summary=action)
+    back = request.POST.get("next", "")
+    if back.startswith(reverse("booking_calendar:index")) or back == reverse("wagtailadmin_home"):
+        return redirect(back)
     return redirect("booking_calendar:appointment", pk)
+
+
+def _alternatives(slots, practitioners=None) -> list[dict]:
+    """The engine's nearest free times with their practitioner, for links that use them."""
+    by_slug = {p.slug: p for p in practitioners or Practitioner.objects.filter(active=True)}
+    return [
+        {"start": slot.start, "practitioner": by_slug[slot.practitioner]}
+        for slot in slots
+        if slot.practitioner in by_slug
+    ]
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def appointment_move(request, pk):
+    """Move a visit to a new time: from a free time chosen on the calendar, a drag, or the
+    form on the visit's page. GET asks to confirm what the calendar proposed; POST moves,
+    through the same guard as every booking. A refusal says why in staff words, keeps what
+    was typed, and offers the nearest free times."""
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("patient", "service", "practitioner"), pk=pk
+    )
+    context = selectors.booking_context()
+    data = request.POST if request.method == "POST" else request.GET
+    form = MoveForm(data)
+    error, alternatives, status = None, [], 200
+    if appointment.status != Appointment.Status.BOOKED:
+        error, status = services.BookingError("not_active").message, 409
+    elif not form.is_valid():
+        error, status = "Choose a valid day, time and practitioner to move to.", 400
+    elif request.method == "POST":
+        target = form.cleaned_data["practitioner"]
+        try:
+            services.appointment_reschedule(
+                appointment=appointment,
+                start=_start(form, context),
+                practitioner=target,
+                staff=True,
+            )
+        except services.BookingError as refused:
+            error, status = services.staff_reason(refused, target), 409
+            alternatives = _alternatives(refused.alternatives)
+        else:
+            appointment.refresh_from_db()
+            audit(
+                user=request.user,
+                action=AuditEvent.Action.CHANGE,
+                obj=appointment,
+                summary=f"moved {appointment.reference}",
+            )
+            messages.success(
+                request,
+                f"Moved {appointment.patient.first_name} {appointment.patient.last_name} to "
+                f"{_when(appointment.start, context.zone)} with {appointment.practitioner.name}.",
+            )
+            return redirect(
+                _calendar_query(
+                    view="day", date=appointment.start.astimezone(context.zone).date().isoformat()
+                )
+            )
+    proposed = _start(form, context) if form.is_valid() else None
+    return TemplateResponse(
+        request,
+        "booking/staff/move.html",
+        {
+            "appointment": appointment,
+            "form": form,
+            "proposed": proposed,
+            "error": error,
+            "alternatives": alternatives,
+            "zone": context.zone,
+        },
+        status=status,
+    )
+
+
+def _when(moment: datetime, zone) -> str:
+    local = moment.astimezone(zone)
+    return f"{local:%a %b} {local.day}, {format_time(local.time())}"
 
 
 @staff_only
@@ -253,53 +447,144 @@ def appointment_resend_link(request, pk):
     return redirect("booking_calendar:appointment", pk)
 
 
+def _service_for(patient: Patient | None, practitioner: Practitioner) -> Service | None:
+    """The usual visit: a follow-up for a patient seen or booked before, else an evaluation,
+    among the practitioner's services."""
+    audience = (
+        Service.Audience.RETURNING
+        if patient is not None and selectors.in_care(patient)
+        else Service.Audience.NEW
+    )
+    offered = practitioner.services.order_by("sort_order", "pk")
+    return offered.filter(audience=audience).first() or offered.first()
+
+
+def _alternative(data):
+    """A nearest free time the desk clicked: 'YYYY-MM-DD HH:MM practitioner-pk' replaces the
+    time fields, so the same post books it."""
+    parts = data.get("alternative", "").split()
+    if len(parts) != 3:
+        return data
+    data = data.copy()
+    data["day"], data["start_time"], data["practitioner"] = parts
+    return data
+
+
 @staff_only
+@require_http_methods(["GET", "POST"])
 def appointment_create(request):
-    """Book for a patient on the phone: the same service and the same guard as online."""
+    """Book for a patient on the phone, in about four steps: click a free time on the calendar
+    (practitioner, day and time come filled in), find the patient as you type, choose them
+    (or "New patient"), book. The same service and guard as online, in staff words."""
     context = selectors.booking_context()
-    initial = {"day": datetime.now(context.zone).date(), "start_time": time(9, 0)}
-    # From the patient's chart ("Book next visit"): the booking is for that record, whose
-    # details are shown, not retyped (a typo would otherwise make a second record).
+    initial = {
+        "day": _parse_day(request.GET.get("day"), datetime.now(context.zone).date()),
+        "start_time": request.GET.get("start_time") or time(9, 0),
+        "practitioner": request.GET.get("practitioner") or None,
+    }
+    # From the patient's chart ("Book next visit"): that record is chosen already.
     known = request.GET.get("patient", "")
-    patient = Patient.objects.filter(pk=known).first() if known.isdigit() else None
-    if patient is not None:
-        initial["service"] = Service.objects.filter(audience=Service.Audience.RETURNING).first()
-        last = patient.appointments.exclude(status=Appointment.Status.CANCELLED).last()
-        if last is not None:
+    chosen = Patient.objects.filter(pk=known).first() if known.isdigit() else None
+    if chosen is not None:
+        initial["patient"] = chosen.pk
+        last = chosen.appointments.exclude(status=Appointment.Status.CANCELLED).last()
+        if last is not None and not request.GET.get("practitioner"):
             initial["practitioner"] = last.practitioner_id
             initial["start_time"] = last.start.astimezone(context.zone).time()
-    form = PhoneBookingForm(request.POST or None, initial=initial)
-    if patient is not None:
-        for name in ("first_name", "last_name", "email", "phone", "date_of_birth"):
-            del form.fields[name]
-    status = 200
+    data = _alternative(request.POST) if request.method == "POST" else None
+    form = PhoneBookingForm(data, initial=initial)
+    status, alternatives, lookalikes = 200, [], []
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                appointment = services.appointment_book(
-                    service=form.cleaned_data["service"],
-                    practitioner=form.cleaned_data["practitioner"],
-                    start=_start(form, context),
-                    patient=patient or form.details(),
-                    source=Appointment.Source.STAFF,
-                    context=context,
-                )
-            except services.BookingError as error:
-                form.add_error(None, error.message)
-                status = 409
-            else:
-                audit(
-                    user=request.user,
-                    action=AuditEvent.Action.CREATE,
-                    obj=appointment,
-                    summary=f"booked by phone {appointment.reference}",
-                )
-                messages.success(request, f"Booked {appointment.reference}.")
-                return redirect("booking_calendar:appointment", appointment.pk)
-        else:
+        if not form.is_valid():
             status = 400
+        else:
+            cleaned = form.cleaned_data
+            patient = cleaned["patient"] if cleaned["patient"] != "new" else None
+            chosen = patient
+            details = form.details() if patient is None else None
+            if details is not None and not cleaned["confirm_new"]:
+                lookalikes = selectors.patient_lookalikes(details)
+            practitioner = cleaned["practitioner"]
+            service = cleaned["service"] or _service_for(patient, practitioner)
+            if lookalikes:
+                form.add_error(
+                    None,
+                    "These records may be the same person. Choose one, or tick “None of "
+                    "these” to make a new record.",
+                )
+                status = 409
+            elif service is None:
+                form.add_error("service", f"{practitioner.name} offers no services yet.")
+                status = 400
+            else:
+                try:
+                    appointment = services.appointment_book(
+                        service=service,
+                        practitioner=practitioner,
+                        start=_start(form, context),
+                        patient=patient or details,
+                        source=Appointment.Source.STAFF,
+                        context=context,
+                    )
+                except services.BookingError as error:
+                    form.add_error(None, services.staff_reason(error, practitioner))
+                    alternatives = _alternatives(error.alternatives)
+                    status = 409
+                else:
+                    audit(
+                        user=request.user,
+                        action=AuditEvent.Action.CREATE,
+                        obj=appointment,
+                        summary=f"booked by phone {appointment.reference}",
+                    )
+                    messages.success(
+                        request,
+                        f"Booked {appointment.patient.first_name} "
+                        f"{appointment.patient.last_name}: {appointment.service.name}, "
+                        f"{_when(appointment.start, context.zone)} with "
+                        f"{practitioner.name} ({appointment.reference}).",
+                    )
+                    return redirect("booking_calendar:appointment", appointment.pk)
+    elif chosen is not None:
+        audit(user=request.user, action=AuditEvent.Action.VIEW, obj=chosen, summary="book by phone")
     return TemplateResponse(
-        request, "booking/staff/new.html", {"form": form, "patient": patient}, status=status
+        request,
+        "booking/staff/new.html",
+        {
+            "form": form,
+            "chosen": chosen if isinstance(chosen, Patient) else None,
+            "lookalikes": lookalikes,
+            "alternatives": alternatives,
+            "zone": context.zone,
+        },
+        status=status,
+    )
+
+
+@staff_only
+@require_POST
+def patient_search(request):
+    """htmx, as the desk types: matching patients as choices for the booking form. A POST, so
+    what was typed (a name, a birthday) stays out of addresses and logs."""
+    query = request.POST.get("q", "")[:100]
+    found = selectors.patient_search(query)
+    if found:
+        audit(
+            user=request.user,
+            action=AuditEvent.Action.VIEW,
+            object_type="booking.patient_search",
+            object_id="",
+            summary="patient search for phone booking, shown: "
+            + ", ".join(p.reference for p in found),
+        )
+    return TemplateResponse(
+        request,
+        "booking/staff/_patient_choices.html",
+        {
+            "patients": found,
+            "searched": len(query.strip()) >= 2,
+            "selected": request.POST.get("patient"),
+        },
     )
 
 
@@ -415,29 +700,91 @@ def series(request, pk):
     )
 
 
-@staff_only
-def feed_revoke(request, pk):
-    """Give a practitioner a new private feed address; the old one stops working."""
-    practitioner = get_object_or_404(Practitioner, pk=pk)
-    if request.method == "POST":
-        from .models import new_calendar_token
+def _feeds_for(user):
+    """A feed's address is a credential: a practitioner sees their own; whoever manages
+    practitioners sees all."""
+    practitioners = Practitioner.objects.filter(active=True)
+    if user.has_perm("booking.change_practitioner"):
+        return practitioners
+    return practitioners.filter(user=user)
 
-        practitioner.calendar_token = new_calendar_token()
-        practitioner.save(update_fields=["calendar_token"])
-        messages.success(request, f"New calendar feed address for {practitioner.name}.")
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def feed_revoke(request, pk):
+    """Give a practitioner a new private feed address; the old one stops working. GET asks
+    to confirm (every phone subscribed to the old address must subscribe again)."""
+    practitioner = get_object_or_404(_feeds_for(request.user), pk=pk)
+    if request.method == "GET":
+        return TemplateResponse(
+            request, "booking/staff/feed_revoke.html", {"practitioner": practitioner}
+        )
+    practitioner.calendar_token = new_calendar_token()
+    practitioner.save(update_fields=["calendar_token"])
+    audit(
+        user=request.user,
+        action=AuditEvent.Action.CHANGE,
+        obj=practitioner,
+        summary="calendar feed address replaced",
+    )
+    messages.success(
+        request,
+        f"New calendar feed address for {practitioner.name}: the old one no longer works.",
+    )
     return redirect(reverse("booking_calendar:feeds"))
 
 
 @staff_only
 def feeds(request):
-    practitioners = Practitioner.objects.filter(active=True)
     return TemplateResponse(
         request,
         "booking/staff/feeds.html",
         {
             "rows": [
                 (p, request.build_absolute_uri(reverse("booking:feed", args=[p.calendar_token])))
-                for p in practitioners
+                for p in _feeds_for(request.user)
             ],
         },
     )
+
+
+def today_panel(request):
+    """The dashboard's day: a therapist linked to a practitioner sees their own schedule; the
+    desk sees the clinic's, with check-in, intake done or not, and (for clinical staff only,
+    through the `calendar_flags` hook) what waits for review."""
+    context = selectors.booking_context()
+    now = timezone.now()
+    today = now.astimezone(context.zone).date()
+    mine = getattr(request.user, "practitioner", None)
+    visits = [
+        a
+        for a in selectors.appointments_between(*selectors.local_day_bounds(today, today, context.zone))
+        if a.status != Appointment.Status.CANCELLED and (mine is None or a.practitioner_id == mine.pk)
+    ]
+    ids = [a.pk for a in visits]
+    labels: dict[int, list[str]] = {}
+    for name in ("visit_labels", "calendar_flags"):
+        for fn in hooks.get_hooks(name):
+            for pk, found in fn(request, ids).items():
+                labels.setdefault(pk, []).extend(found)
+    for a in visits:
+        a.labels = labels.get(a.pk, [])
+        a.can_arrive = (
+            a.status == Appointment.Status.BOOKED
+            and a.arrived_at is None
+            and a.start - services.ARRIVAL_WINDOW <= now <= a.end
+        )
+    audit(
+        user=request.user,
+        action=AuditEvent.Action.VIEW,
+        object_type="booking.calendar",
+        object_id=f"{today}",
+        summary=f"dashboard: {len(visits)} visits today",
+    )
+    return {
+        "visits": visits,
+        "mine": mine,
+        "today": today,
+        "zone": context.zone,
+        "arrived": sum(1 for a in visits if a.arrived_at or a.status == "completed"),
+    }

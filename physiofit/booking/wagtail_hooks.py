@@ -6,6 +6,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from physiofit.core.audited_views import AuditedViewSetMixin
+from physiofit.core.panels import DashboardPanel
 from physiofit.core.permissions import DeniedActionsPolicy, PermissionMenuItem
 
 from . import duplicates, staff
@@ -96,8 +97,10 @@ def register_calendar_urls():
     urls = [
         path("", staff.calendar, name="index"),
         path("new/", staff.appointment_create, name="new"),
+        path("patients/search/", staff.patient_search, name="patient_search"),
         path("appointment/<int:pk>/", staff.appointment_detail, name="appointment"),
         path("appointment/<int:pk>/action/", staff.appointment_action, name="action"),
+        path("appointment/<int:pk>/move/", staff.appointment_move, name="move"),
         path(
             "appointment/<int:pk>/resend-link/",
             staff.appointment_resend_link,
@@ -108,3 +111,17 @@ def register_calendar_urls():
         path("feeds/<int:pk>/new/", staff.feed_revoke, name="feed_revoke"),
     ]
     return [path("calendar/", include((urls, "booking_calendar")))]
+
+
+@hooks.register("construct_homepage_panels")
+def add_today_panel(request, panels):
+    if not request.user.has_perm(staff.PERMISSION):
+        return
+    panels.append(
+        DashboardPanel(
+            name="today",
+            order=10,
+            template_name="booking/staff/today_panel.html",
+            **staff.today_panel(request),
+        )
+    )

@@ -194,6 +194,21 @@ def intake_state(*, appointment: Appointment) -> str | None:
     return status or Questionnaire.Status.SENT
 
 
+def intake_done(appointment_ids: list[int]) -> dict[int, bool]:
+    """For each booked new-patient visit among these: whether its intake was submitted."""
+    visits = Appointment.objects.filter(
+        pk__in=appointment_ids, service__audience="new", status=Appointment.Status.BOOKED
+    ).values_list("pk", flat=True)
+    submitted = set(
+        Questionnaire.objects.filter(
+            appointment_id__in=appointment_ids,
+            instrument="intake",
+            status=Questionnaire.Status.SUBMITTED,
+        ).values_list("appointment_id", flat=True)
+    )
+    return {pk: pk in submitted for pk in visits}
+
+
 def screening_alerts(*, since: datetime) -> dict:
     pending = list(
         Screening.objects.filter(review=Screening.Review.PENDING, appointment__isnull=False)

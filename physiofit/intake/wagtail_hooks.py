@@ -116,6 +116,16 @@ def calendar_review_flags(request, appointment_ids):
     return {pk: ["Screening review needed"] for pk in selectors.pending_review_ids(appointment_ids)}
 
 
+@hooks.register("visit_labels")
+def intake_labels(request, appointment_ids):
+    """The desk's day: whether each new patient sent their intake before the visit (its
+    answers stay clinical; that it was sent is not)."""
+    return {
+        pk: ["Intake done" if done else "Intake not done"]
+        for pk, done in selectors.intake_done(appointment_ids).items()
+    }
+
+
 @hooks.register("appointment_panels", order=-10)
 def appointment_screening_panel(request, appointment):
     """On a visit's page, for clinical staff, first: the screening answers and the intake."""

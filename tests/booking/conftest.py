@@ -3,6 +3,7 @@ from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 
 from physiofit.core.models import OpeningHours
 from tests.factories import build_booking
@@ -39,3 +40,17 @@ def open_every_day(site):
             clinic=clinic, weekday=weekday, opens=time(0), closes=time(23, 59)
         )
     return build_booking(every_day=True)
+
+
+@pytest.fixture
+def front_desk(django_user_model):
+    group = Group.objects.create(name="Front desk")
+    for app, codename in [("wagtailadmin", "access_admin"), ("booking", "view_patient_record")]:
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label=app, codename=codename)
+        )
+    user = django_user_model.objects.create_user(
+        "desk", email="desk@example.com", password="x" * 16
+    )
+    user.groups.add(group)
+    return user

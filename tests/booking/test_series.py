@@ -14,7 +14,6 @@ from tests.factories import patient_details
 from tests.staff import login_staff
 
 from .conftest import BEND, NOW, bend
-from .test_staff import front_desk  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.usefixtures("frozen_now")
 
@@ -83,7 +82,7 @@ def test_a_series_books_the_free_times_and_lists_each_clash_with_alternatives(
     assert len({a.series for a in booked}) == 1
     assert booked[0].series
     assert [c.start for c in clashes] == [bend(2026, 12, 10, 9)]
-    assert clashes[0].message == "Alex Demo has another visit then."
+    assert clashes[0].message == "Alex Demo is booked or away then."
     assert clashes[0].alternatives
     assert all(s.start != other.start for s in clashes[0].alternatives)
     # One confirmation for the series, listing the visits after the first.
@@ -109,7 +108,7 @@ def test_a_series_outside_working_hours_books_nothing_and_says_why(booking, pati
     assert booked == []
     assert len(clashes) == 2
     assert {c.message for c in clashes} == {
-        "Outside Alex Demo's working hours or the clinic's opening hours."
+        "That is outside Alex Demo's working hours or the clinic's opening hours."
     }
     # A time the patient already has is named as such, not as someone else's.
     booked, clashes = services.appointment_series_book(

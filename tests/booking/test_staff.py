@@ -1,7 +1,9 @@
 """Staff calendar: permission, audit trail, booking by phone, actions, calendar feed."""
 
+from unittest import mock
+
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from icalendar import Calendar
 
 from physiofit.booking import services
@@ -14,20 +16,6 @@ from .conftest import NOW, bend
 
 # The staff views and the services they call read the clock: it stands at NOW, before the visits.
 pytestmark = pytest.mark.usefixtures("frozen_now")
-
-
-@pytest.fixture
-def front_desk(django_user_model):
-    group = Group.objects.create(name="Front desk")
-    for app, codename in [("wagtailadmin", "access_admin"), ("booking", "view_patient_record")]:
-        group.permissions.add(
-            Permission.objects.get(content_type__app_label=app, codename=codename)
-        )
-    user = django_user_model.objects.create_user(
-        "desk", email="desk@example.com", password="x" * 16
-    )
-    user.groups.add(group)
-    return user
 
 
 @pytest.fixture
@@ -84,9 +72,11 @@ def test_appointment_detail_and_actions_are_audited(client, front_desk, appointm
     login_staff(client, front_desk)
     detail = client.get(f"/admin/calendar/appointment/{appointment.pk}/")
     assert "sam@example.com" in detail.content.decode()
-    response = client.post(
-        f"/admin/calendar/appointment/{appointment.pk}/action/", {"action": "completed"}
-    )
+    # The visit has started (the services' clock only: the staff session keeps its own).
+    with mock.patch.object(services, "timezone", mock.Mock(now=lambda: appointment.start)):
+        response = client.post(
+            f"/admin/calendar/appointment/{appointment.pk}/action/", {"action": "completed"}
+        )
     assert response.status_code == 302
     assert Appointment.objects.get().status == "completed"
     actions = list(
@@ -101,9 +91,8 @@ def test_staff_move_and_cancel(client, front_desk, appointment):
     login_staff(client, front_desk)
     url = f"/admin/calendar/appointment/{appointment.pk}/action/"
     client.post(
-        url,
+        f"/admin/calendar/appointment/{appointment.pk}/move/",
         {
-            "action": "move",
             "day": "2026-12-03",
             "start_time": "11:00",
             "practitioner": appointment.practitioner_id,
@@ -111,12 +100,17 @@ def test_staff_move_and_cancel(client, front_desk, appointment):
     )
     assert Appointment.objects.get().start == bend(2026, 12, 3, 11)
     client.post(url, {"action": "cancel"})
-    assert Appointment.objects.get().status == "cancelled"
+    assert Appointment.objects.get().status == "booked"  # no reason given: nothing done
+    client.post(url, {"action": "cancel", "reason": "illness"})
+    cancelled = Appointment.objects.get()
+    assert (cancelled.status, cancelled.cancel_reason) == ("cancelled", "illness")
+    assert not cancelled.late_cancel  # three days ahead
 
 
 def test_book_by_phone_uses_the_same_guard(client, front_desk, appointment, booking):
     login_staff(client, front_desk)
     form = {
+        "patient": "new",
         "service": booking["evaluation"].pk,
         "practitioner": booking["alex"].pk,
         "day": "2026-12-02",
@@ -129,7 +123,7 @@ def test_book_by_phone_uses_the_same_guard(client, front_desk, appointment, book
     }
     taken = client.post("/admin/calendar/new/", form)
     assert taken.status_code == 409
-    assert "just taken" in taken.content.decode()
+    assert "Alex Demo is booked or away then" in taken.content.decode()
     booked = client.post("/admin/calendar/new/", {**form, "start_time": "11:15"})
     assert booked.status_code == 302
     created = Appointment.objects.get(patient__email="pat@example.com")
@@ -147,6 +141,17 @@ def test_practitioner_feed_is_private_and_revocable(client, front_desk, appointm
     assert str(event["SUMMARY"]) == "Initial evaluation: Sam P."  # no full name on a phone
     assert event["DTSTART"].dt == bend(2026, 12, 2, 10)
     login_staff(client, front_desk)
+    # The front desk neither sees nor replaces a practitioner's feed address.
+    assert practitioner.calendar_token not in client.get("/admin/calendar/feeds/").content.decode()
+    assert client.post(f"/admin/calendar/feeds/{practitioner.pk}/new/").status_code == 404
+    assert client.get(url).status_code == 200
+    # The practitioner does, after confirming.
+    practitioner.user = front_desk
+    practitioner.save()
+    assert practitioner.calendar_token in client.get("/admin/calendar/feeds/").content.decode()
+    confirm = client.get(f"/admin/calendar/feeds/{practitioner.pk}/new/")
+    assert "The old address stops working" in confirm.content.decode()
+    assert client.get(url).status_code == 200
     client.post(f"/admin/calendar/feeds/{practitioner.pk}/new/")
     assert client.get(url).status_code == 404
 

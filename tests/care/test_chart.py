@@ -90,8 +90,10 @@ def test_book_next_visit_books_for_that_patient_without_retyping(
     url = f"/admin/calendar/new/?patient={patient.pk}"
     page = client.get(url)
     form = page.context["form"]
-    assert "first_name" not in form.fields  # shown, not retyped
-    assert "Sam Patient" in page.content.decode()
+    html = page.content.decode()
+    # Chosen already, shown and not retyped.
+    assert f'name="patient" value="{patient.pk}" checked' in html
+    assert "Sam Patient" in html
     assert form.initial["practitioner"] == appointment.practitioner_id
     response = client.post(
         url,
@@ -100,6 +102,7 @@ def test_book_next_visit_books_for_that_patient_without_retyping(
             "practitioner": booking["alex"].pk,
             "day": "2026-12-09",
             "start_time": "11:00",
+            "patient": patient.pk,
         },
     )
     assert response.status_code == 302
@@ -108,4 +111,5 @@ def test_book_next_visit_books_for_that_patient_without_retyping(
     for bad in ("abc", "999999", "-1", "1 OR 1=1"):
         response = client.get("/admin/calendar/new/", {"patient": bad})
         assert response.status_code == 200
-        assert "first_name" in response.context["form"].fields
+        assert 'name="patient" value="new"' in response.content.decode()
+        assert "checked" not in response.content.decode().split('id="pf-results"')[1][:200]

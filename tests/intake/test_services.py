@@ -239,6 +239,10 @@ def test_confirmation_links_the_intake_and_the_reminder_only_until_it_is_submitt
     assert "/intake/" not in build(reminder).body
 
 
+# After the visits above have started: completed and no-show are marked from the start on.
+LATER = bend(2026, 12, 7, 12)
+
+
 def test_visit_schedules_send_after_every_nth_completed_visit(booking, appointment):
     patient = appointment.patient
     schedules.schedule_create(
@@ -261,14 +265,14 @@ def test_visit_schedules_send_after_every_nth_completed_visit(booking, appointme
         )
         for day in (3, 4, 7)
     ]
-    booking_services.appointment_set_status(appointment=appointment, status="completed")
+    booking_services.appointment_set_status(appointment=appointment, status="completed", now=LATER)
     assert patient.questionnaires.count() == 1  # first visit
-    booking_services.appointment_set_status(appointment=follow_ups[0], status="completed")
+    booking_services.appointment_set_status(appointment=follow_ups[0], status="completed", now=LATER)
     assert list(patient.questionnaires.values_list("label", flat=True)) == ["Visit 2", "Scheduled"]
-    booking_services.appointment_set_status(appointment=follow_ups[0], status="completed")
+    booking_services.appointment_set_status(appointment=follow_ups[0], status="completed", now=LATER)
     assert patient.questionnaires.count() == 2  # a repeated click sends nothing twice
-    booking_services.appointment_set_status(appointment=follow_ups[1], status="no_show")
-    booking_services.appointment_set_status(appointment=follow_ups[2], status="completed")
+    booking_services.appointment_set_status(appointment=follow_ups[1], status="no_show", now=LATER)
+    booking_services.appointment_set_status(appointment=follow_ups[2], status="completed", now=LATER)
     assert patient.questionnaires.count() == 2  # third completed visit: not its turn
 
 

@@ -23,3 +23,21 @@ def long_when(moment, zone) -> str:
 def local_day(moment, zone) -> str:
     """YYYY-MM-DD of the clinic's day (Django's |date would convert back to UTC)."""
     return moment.astimezone(zone).date().isoformat()
+
+
+@register.filter
+def local_hhmm(moment, zone) -> str:
+    """HH:MM of the clinic's wall clock, for a form field or a link's query."""
+    return moment.astimezone(zone).strftime("%H:%M")
+
+
+@register.filter
+def local_long_day(moment, zone) -> str:
+    """Monday, December 7 (the clinic's day)."""
+    local = moment.astimezone(zone)
+    return f"{local:%A, %B} {local.day}"
+
+
+@register.filter
+def as_list(value) -> list:
+    return [value]
