@@ -17,8 +17,10 @@ name, no other health detail, no manage link (it is a credential).
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from urllib.parse import quote, urlencode
 
+from django.db.migrations.recorder import MigrationRecorder
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from .models import Appointment
@@ -33,6 +35,15 @@ def _uid(appointment) -> str:
     return f"appointment-{appointment.reference}@physiofit"
 
 
+@cache
+def _small_sequences_since() -> datetime | None:
+    """When this database began to number SEQUENCE from 0: the migration that came with it."""
+    row = MigrationRecorder.Migration.objects.filter(
+        app="core", name="0006_one_postal_address"
+    ).first()
+    return row.applied if row else None
+
+
 def sequence(appointment) -> int:
     """SEQUENCE (RFC 5545 3.8.7.4): 0 when booked; then the seconds from booking to the latest
     change; one more once cancelled, which is final.
@@ -42,8 +53,14 @@ def sequence(appointment) -> int:
     with a migration; this derives it from what each appointment already stores."""
     if appointment.created_at is None or appointment.updated_at is None:
         return 0
+    cancelled = int(appointment.status == Appointment.Status.CANCELLED)
+    since = _small_sequences_since()
+    if since is not None and appointment.created_at < since:
+        # Invited before the upgrade with the Unix time as SEQUENCE: a smaller number now would
+        # make calendars ignore the change as out of date, so these keep counting that way.
+        return int(appointment.updated_at.timestamp()) + cancelled
     changed = int((appointment.updated_at - appointment.created_at).total_seconds())
-    return max(changed, 0) + int(appointment.status == Appointment.Status.CANCELLED)
+    return max(changed, 0) + cancelled
 
 
 def _summary(appointment, clinic) -> str:

@@ -30,7 +30,8 @@ def strictly_parsed(data: bytes) -> Calendar:
     strict parser's approval. Returns the calendar as `icalendar` reads it."""
     assert data.endswith(b"\r\n"), "content lines end with CRLF"
     rest = data.replace(b"\r\n", b"")
-    assert b"\n" not in rest and b"\r" not in rest, "a bare LF or CR: lines end with CRLF"
+    assert b"\n" not in rest, "a bare LF: lines end with CRLF"
+    assert b"\r" not in rest, "a bare CR: lines end with CRLF"
     physical = data.split(b"\r\n")[:-1]
     too_long = [line for line in physical if len(line) > 75]
     assert not too_long, f"lines longer than 75 octets: {too_long[:1]}"
@@ -77,6 +78,15 @@ def invitations(outbox) -> list[tuple[str, Calendar]]:
     return sent
 
 
+@pytest.fixture(autouse=True)
+def upgraded_long_ago():
+    """These tests book at a fixed past "now", before this test database was migrated: as if
+    the upgrade to small sequences came first, as it does for every visit booked after it."""
+    real = ical._small_sequences_since
+    with mock.patch.object(ical, "_small_sequences_since", return_value=None):
+        yield real
+
+
 @pytest.fixture
 def booked(booking, django_capture_on_commit_callbacks):
     with (
@@ -105,7 +115,8 @@ OLD_STYLE = (
     [
         (OLD_STYLE, "TZID without a VTIMEZONE"),
         (OLD_STYLE.replace("\r\n", "\n"), "end with CRLF"),
-        (OLD_STYLE.replace("UID:a@x\r\n", "UID:a@x\n"), "bare LF or CR"),
+        (OLD_STYLE.replace("UID:a@x\r\n", "UID:a@x\n"), "a bare LF"),
+        (OLD_STYLE.replace("UID:a@x\r\n", "UID:a@x\r"), "a bare CR"),
         (OLD_STYLE.replace("UID:a@x", "UID:" + "a" * 80), "longer than 75 octets"),
         (
             OLD_STYLE.replace(";TZID=America/Los_Angeles:", ":")
@@ -212,7 +223,7 @@ def test_a_second_address_line_is_in_the_description_not_the_location(booked, si
     assert "1 Main St\nSuite 100\nBend, OR 97701" in str(event["DESCRIPTION"])
 
 
-def test_sequence_starts_at_zero_rises_and_stays_a_32_bit_integer():
+def test_sequence_starts_at_zero_rises_and_stays_a_32_bit_integer(db):
     booked_at = NOW
 
     def appointment(changed_after, status="booked"):
@@ -226,6 +237,27 @@ def test_sequence_starts_at_zero_rises_and_stays_a_32_bit_integer():
     assert sequences == sorted(set(sequences))
     assert ical.sequence(appointment(changes[-1], "cancelled")) == sequences[-1] + 1
     assert sequences[-1] < 2**31
+
+
+def test_a_visit_invited_before_the_upgrade_keeps_its_unix_time_sequence(db, upgraded_long_ago):
+    """Its calendars hold a SEQUENCE near 1.7 billion: a change must still count as newer."""
+    upgraded = upgraded_long_ago.__wrapped__()  # when this database ran core 0006
+    assert upgraded is not None
+    old = SimpleNamespace(
+        created_at=upgraded - timedelta(days=3),
+        updated_at=upgraded + timedelta(days=1),
+        status="booked",
+    )
+    new = SimpleNamespace(
+        created_at=upgraded + timedelta(days=1),
+        updated_at=upgraded + timedelta(days=1, minutes=5),
+        status="booked",
+    )
+    with mock.patch.object(ical, "_small_sequences_since", return_value=upgraded):
+        assert ical.sequence(old) == int(old.updated_at.timestamp())
+        old.status = "cancelled"
+        assert ical.sequence(old) == int(old.updated_at.timestamp()) + 1
+        assert ical.sequence(new) == 300
 
 
 def test_calendar_links_name_the_visit_in_utc_and_not_the_patient(booked, site):
