@@ -493,7 +493,11 @@ def appointment_create(request):
             initial["start_time"] = last.start.astimezone(context.zone).time()
     data = _alternative(request.POST) if request.method == "POST" else None
     form = PhoneBookingForm(data, initial=initial)
-    status, alternatives, lookalikes = 200, [], []
+    # A new patient's first visit asks the red-flag questions, as online: an app above
+    # booking (intake) answers this hook with the questions, their rules and their storage.
+    kit = next((fn() for fn in hooks.get_hooks("phone_booking_screening")), None)
+    screen_form = kit.form(data) if kit else None
+    status, alternatives, lookalikes, needed, emergency = 200, [], [], False, ""
     if request.method == "POST":
         if not form.is_valid():
             status = 400
@@ -506,6 +510,8 @@ def appointment_create(request):
                 lookalikes = selectors.patient_lookalikes(details)
             practitioner = cleaned["practitioner"]
             service = cleaned["service"] or _service_for(patient, practitioner)
+            needed = bool(kit and service and kit.needed(service))
+            screening, attach = None, None
             if lookalikes:
                 form.add_error(
                     None,
@@ -516,35 +522,57 @@ def appointment_create(request):
             elif service is None:
                 form.add_error("service", f"{practitioner.name} offers no services yet.")
                 status = 400
+            elif needed and not screen_form.is_valid():
+                form.add_error(
+                    None,
+                    f"{service.name} is a first visit: ask the screening questions below "
+                    "before booking.",
+                )
+                status = 400
             else:
-                try:
-                    appointment = services.appointment_book(
-                        service=service,
-                        practitioner=practitioner,
-                        start=_start(form, context),
-                        patient=patient or details,
-                        source=Appointment.Source.STAFF,
-                        context=context,
-                    )
-                except services.BookingError as error:
-                    form.add_error(None, services.staff_reason(error, practitioner))
-                    alternatives = _alternatives(error.alternatives)
+                if needed:
+                    screening, emergency = kit.result(screen_form)
+                    attach = kit.attach(screening, service) if screening else None
+                if emergency:
                     status = 409
-                else:
                     audit(
                         user=request.user,
                         action=AuditEvent.Action.CREATE,
-                        obj=appointment,
-                        summary=f"booked by phone {appointment.reference}",
+                        object_type="intake.screening",
+                        summary="phone screening: emergency advice given, nothing booked",
                     )
-                    messages.success(
-                        request,
-                        f"Booked {appointment.patient.first_name} "
-                        f"{appointment.patient.last_name}: {appointment.service.name}, "
-                        f"{_when(appointment.start, context.zone)} with "
-                        f"{practitioner.name} ({appointment.reference}).",
-                    )
-                    return redirect("booking_calendar:appointment", appointment.pk)
+                else:
+                    try:
+                        appointment = services.appointment_book(
+                            service=service,
+                            practitioner=practitioner,
+                            start=_start(form, context),
+                            patient=patient or details,
+                            source=Appointment.Source.STAFF,
+                            context=context,
+                            with_booking=attach,
+                        )
+                    except services.BookingError as error:
+                        form.add_error(None, services.staff_reason(error, practitioner))
+                        alternatives = _alternatives(error.alternatives)
+                        status = 409
+                    else:
+                        audit(
+                            user=request.user,
+                            action=AuditEvent.Action.CREATE,
+                            obj=appointment,
+                            summary=f"booked by phone {appointment.reference}",
+                        )
+                        messages.success(
+                            request,
+                            f"Booked {appointment.patient.first_name} "
+                            f"{appointment.patient.last_name}: {appointment.service.name}, "
+                            f"{_when(appointment.start, context.zone)} with "
+                            f"{practitioner.name} ({appointment.reference}).",
+                        )
+                        if screening is not None and (advice := kit.advice(screening)):
+                            messages.warning(request, f"Read to the caller: {advice}")
+                        return redirect("booking_calendar:appointment", appointment.pk)
     elif chosen is not None:
         audit(user=request.user, action=AuditEvent.Action.VIEW, obj=chosen, summary="book by phone")
     return TemplateResponse(
@@ -556,6 +584,8 @@ def appointment_create(request):
             "lookalikes": lookalikes,
             "alternatives": alternatives,
             "zone": context.zone,
+            "emergency": emergency,
+            "screening": kit.render(request, screen_form, needed=needed) if kit else "",
         },
         status=status,
     )
@@ -758,8 +788,11 @@ def today_panel(request):
     mine = getattr(request.user, "practitioner", None)
     visits = [
         a
-        for a in selectors.appointments_between(*selectors.local_day_bounds(today, today, context.zone))
-        if a.status != Appointment.Status.CANCELLED and (mine is None or a.practitioner_id == mine.pk)
+        for a in selectors.appointments_between(
+            *selectors.local_day_bounds(today, today, context.zone)
+        )
+        if a.status != Appointment.Status.CANCELLED
+        and (mine is None or a.practitioner_id == mine.pk)
     ]
     ids = [a.pk for a in visits]
     labels: dict[int, list[str]] = {}

@@ -118,12 +118,12 @@ def appointment_book_screened(
                 appointment=appointment
             )
         if attached and screening.review == Screening.Review.PENDING:
-            _notify_review(appointment.pk)
+            notify_review(appointment.pk)
 
     return booking.appointment_book(service=service, with_booking=attach, **booking_arguments)
 
 
-def _notify_review(appointment_id: int) -> None:
+def notify_review(appointment_id: int) -> None:
     from physiofit.booking.tasks import notify_appointment
 
     enqueue_with_transaction(notify_appointment, appointment_id, [Notification.Kind.STAFF_REVIEW])

@@ -116,6 +116,14 @@ def calendar_review_flags(request, appointment_ids):
     return {pk: ["Screening review needed"] for pk in selectors.pending_review_ids(appointment_ids)}
 
 
+@hooks.register("phone_booking_screening")
+def phone_booking_screening():
+    """Booking's phone form asks new patients the red-flag questions, stored as online."""
+    from .phone import PhoneScreening
+
+    return PhoneScreening()
+
+
 @hooks.register("visit_labels")
 def intake_labels(request, appointment_ids):
     """The desk's day: whether each new patient sent their intake before the visit (its

@@ -9,6 +9,7 @@ import pytest
 from physiofit.booking import schedule, selectors, services, staff
 from physiofit.booking.models import Appointment, Patient, TimeOff
 from physiofit.core.models import AuditEvent
+from physiofit.intake import triage
 from tests.factories import patient_details
 from tests.staff import login_staff
 
@@ -16,6 +17,8 @@ from .conftest import NOW, bend
 
 pytestmark = pytest.mark.usefixtures("frozen_now")
 WEDNESDAY = date(2026, 12, 2)
+# The screening read over the phone for a new patient's first visit, every answer no.
+NO_RED_FLAGS = {f"screen-{q.key}": "no" for q in triage.red_flags().questions}
 
 
 @pytest.fixture
@@ -190,6 +193,7 @@ def test_a_new_patient_gets_an_evaluation_and_lookalikes_are_shown_first(
 ):
     login_staff(client, front_desk)
     typed = {
+        **NO_RED_FLAGS,
         "patient": "new",
         "first_name": "Sam",
         "last_name": "Patient",
@@ -415,3 +419,75 @@ def test_dashboard_shows_todays_visits_and_a_therapist_their_own(
         )
     assert back.url == "/admin/"
     assert Appointment.objects.get(pk=today_visit.pk).arrived_at == bend(2026, 11, 30, 8, 30)
+
+
+def _new_patient(booking, **changes):
+    return _phone_form(
+        booking,
+        patient="new",
+        first_name="Robin",
+        last_name="Caller",
+        email="robin@example.com",
+        phone="541 555 0123",
+        date_of_birth="1975-04-03",
+        **changes,
+    )
+
+
+def test_a_new_patient_by_phone_is_asked_the_screening_questions(client, front_desk, booking):
+    from physiofit.intake.models import Screening
+
+    login_staff(client, front_desk)
+    page = client.get("/admin/calendar/new/").content.decode()
+    for question in triage.red_flags().questions[:3]:
+        assert question.text in page  # the script the desk reads
+    unasked = client.post("/admin/calendar/new/", _new_patient(booking))
+    assert unasked.status_code == 400
+    assert "ask the screening questions" in unasked.content.decode()
+    assert Appointment.objects.count() == 0
+    answers = {**NO_RED_FLAGS, "screen-night_pain": "yes"}
+    booked = client.post("/admin/calendar/new/", _new_patient(booking, **answers), follow=True)
+    visit = Appointment.objects.get()
+    screening = Screening.objects.get()
+    assert (screening.appointment, screening.channel, screening.tier) == (
+        visit,
+        "phone",
+        "same_day",
+    )
+    assert screening.answers["night_pain"] is True
+    assert screening.review == "pending"  # a clinician reviews it, as online
+    assert "Read to the caller: Some of your answers should be checked by a doctor soon" in (
+        booked.content.decode()
+    )
+
+
+def test_an_emergency_answer_on_the_phone_books_nothing_and_gives_the_advice(
+    client, front_desk, booking
+):
+    from physiofit.intake.models import Screening
+
+    login_staff(client, front_desk)
+    answers = {**NO_RED_FLAGS, "screen-bladder_bowel": "yes"}
+    response = client.post("/admin/calendar/new/", _new_patient(booking, **answers))
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Nothing was booked. Read this to the caller now" in html
+    assert "call 911" in html
+    assert Appointment.objects.count() == 0
+    assert Patient.objects.count() == 0
+    emergency = Screening.objects.get()
+    assert (emergency.tier, emergency.appointment, emergency.channel) == (
+        "emergency",
+        None,
+        "phone",
+    )
+
+
+def test_a_follow_up_for_a_patient_in_care_asks_no_screening(
+    client, front_desk, booking, appointment
+):
+    login_staff(client, front_desk)
+    response = client.post(
+        "/admin/calendar/new/", _phone_form(booking, patient=appointment.patient_id)
+    )
+    assert response.status_code == 302

@@ -9,6 +9,7 @@ from icalendar import Calendar
 from physiofit.booking import services
 from physiofit.booking.models import Appointment
 from physiofit.core.models import AuditEvent
+from physiofit.intake import triage
 from tests.factories import patient_details
 from tests.staff import login_staff
 
@@ -110,6 +111,7 @@ def test_staff_move_and_cancel(client, front_desk, appointment):
 def test_book_by_phone_uses_the_same_guard(client, front_desk, appointment, booking):
     login_staff(client, front_desk)
     form = {
+        **{f"screen-{q.key}": "no" for q in triage.red_flags().questions},
         "patient": "new",
         "service": booking["evaluation"].pk,
         "practitioner": booking["alex"].pk,
