@@ -49,6 +49,17 @@ class Service(models.Model):
     price = models.DecimalField(
         max_digits=8, decimal_places=2, null=True, blank=True, help_text="Shown only; not charged."
     )
+    price_note = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_single_line],
+        help_text="Shown with the price, or instead of it: e.g. what insurance covers.",
+    )
+    what_to_bring = models.TextField(
+        max_length=1000,
+        blank=True,
+        help_text="Shown to patients before they book and on their appointment page.",
+    )
     audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.NEW)
     bookable_online = models.BooleanField(default=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
@@ -65,7 +76,10 @@ class Service(models.Model):
             ],
             heading="Time",
         ),
-        FieldPanel("price"),
+        MultiFieldPanel(
+            [FieldPanel("price"), FieldPanel("price_note"), FieldPanel("what_to_bring")],
+            heading="Shown before booking",
+        ),
         FieldPanel("audience"),
         FieldPanel("bookable_online"),
         FieldPanel("sort_order"),
@@ -93,6 +107,14 @@ class Service(models.Model):
     @property
     def buffer_after(self) -> timedelta:
         return timedelta(minutes=self.buffer_after_minutes)
+
+    @property
+    def price_text(self) -> str:
+        """The price as patients read it ("$120", "$87.50"), with its note; "" when neither."""
+        price = ""
+        if self.price is not None:
+            price = f"${self.price:,.2f}".removesuffix(".00")
+        return " · ".join(part for part in (price, self.price_note) if part)
 
 
 class Practitioner(ClusterableModel):
@@ -418,6 +440,8 @@ class Appointment(models.Model):
     arrived_at = models.DateTimeField(null=True, blank=True, editable=False)
     # When it was last marked completed or no-show: staff can undo that the same day.
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The patient's own words when booking online (optional): shown to staff on the visit page.
+    reason_for_visit = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["start"]

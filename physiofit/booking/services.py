@@ -354,6 +354,7 @@ def appointment_book(
     with_booking: Callable[[Appointment], None] | None = None,
     series: str = "",
     notify: bool = True,
+    reason_for_visit: str = "",
 ) -> Appointment:
     """Book `start` with the practitioner, or the first free one when None.
 
@@ -365,6 +366,7 @@ def appointment_book(
     rows that must exist exactly when the appointment does, such as its screening).
     `series` and `notify` are for appointment_series_book: the series' key, and whether this
     visit sends its own confirmation (only the first of a series does, listing the rest).
+    `reason_for_visit` is the patient's optional note for staff.
 
     Returns the existing appointment for a repeated idempotency key sent with the same
     request (same `idempotency_fingerprint`) within its lifetime; an expired key is new again.
@@ -442,6 +444,9 @@ def appointment_book(
                 idempotency_key,
                 fingerprint=idempotency_fingerprint,
                 series=series,
+                reason_for_visit=reason_for_visit,
+                # Booked inside the reminder lead: the confirmation is the reminder.
+                reminded=notify and confirmation_is_reminder(start, now, context),
             )
             if with_booking is not None:
                 with_booking(appointment)
@@ -493,6 +498,8 @@ def _create(
     *,
     fingerprint="",
     series="",
+    reason_for_visit="",
+    reminded=False,
 ) -> Appointment:
     patient = _patient_for(details, staff=staff)
     spec = selectors.service_spec(service)
@@ -511,6 +518,8 @@ def _create(
         idempotency_fingerprint=fingerprint if idempotency_key else "",
         reference=new_reference(),
         series=series,
+        reason_for_visit=reason_for_visit,
+        reminder_sent_for=start if reminded else None,
     )
     # Field rules only: the related rows are in hand, and uniqueness and overlap are enforced
     # by the database (each check here would be one more query inside the lock).
@@ -613,6 +622,14 @@ def staff_reason(error: BookingError, practitioner) -> str:
     return template.format(practitioner=practitioner.name, step=_minutes(step))
 
 
+def confirmation_is_reminder(
+    start: datetime, now: datetime, context: selectors.BookingContext
+) -> bool:
+    """A visit booked or moved inside the reminder lead gets no separate reminder: the
+    confirmation, sent at once, says the same, and a second message minutes later is noise."""
+    return start - now <= context.policy.reminder_lead
+
+
 def _check_cutoff(appointment: Appointment, now: datetime, *, staff: bool) -> None:
     if appointment.status not in (Appointment.Status.BOOKED, Appointment.Status.HELD):
         raise BookingError("not_active")
@@ -678,7 +695,8 @@ def appointment_reschedule(
     now: datetime | None = None,
 ) -> Appointment:
     """Move to a new free time, atomically: the old time is released only if the new one is
-    booked, because both are one row changed in one transaction."""
+    booked, because both are one row changed in one transaction. A move to the time and
+    practitioner it already has changes nothing and sends nothing."""
     now = now or timezone.now()
     context = selectors.booking_context()
     target = practitioner or appointment.practitioner
@@ -689,6 +707,8 @@ def appointment_reschedule(
             Appointment.objects.select_for_update().select_related("service").get(pk=appointment.pk)
         )
         _check_cutoff(appointment, now, staff=staff)
+        if appointment.start == start and appointment.practitioner_id == target.pk:
+            return appointment
         reason = _refusal(
             practitioners=[target],
             service=appointment.service,
@@ -714,7 +734,9 @@ def appointment_reschedule(
         appointment.practitioner = target
         appointment.start, appointment.end = start, start + spec.duration
         appointment.blocked_start, appointment.blocked_end = blocked.start, blocked.end
-        appointment.reminder_sent_for = None
+        appointment.reminder_sent_for = (
+            start if confirmation_is_reminder(start, now, context) else None
+        )
         try:
             with transaction.atomic():
                 appointment.save()

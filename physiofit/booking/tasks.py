@@ -60,6 +60,8 @@ def _notify(appointment_id: int, kinds: list[str]) -> int:
 
 
 def _schedule_reminder(appointment: Appointment) -> None:
+    if appointment.reminder_sent_for == appointment.start:
+        return  # booked inside the lead: the confirmation was the reminder (services.py)
     if not default_task_backend.supports_defer:
         return  # the `send_reminders` command (run by cron) sends it instead
     lead = selectors.booking_context().policy.reminder_lead

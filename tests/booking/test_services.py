@@ -206,12 +206,17 @@ def test_confirmation_and_staff_emails_go_out_after_commit(
 def test_reminders_are_sent_once_and_never_for_cancelled(
     booking, django_capture_on_commit_callbacks
 ):
+    # Booked days ahead, outside the reminder lead (inside it the confirmation is the reminder).
+    days_ahead = bend(2026, 11, 25, 12)
     with django_capture_on_commit_callbacks(execute=True):
-        kept = book(booking)
+        kept = book(booking, now=days_ahead)
         cancelled = book(
-            booking, start=bend(2026, 11, 30, 13), patient=patient_details(email="c@example.com")
+            booking,
+            start=bend(2026, 11, 30, 13),
+            patient=patient_details(email="c@example.com"),
+            now=days_ahead,
         )
-        services.appointment_cancel(appointment=cancelled, staff=True)
+        services.appointment_cancel(appointment=cancelled, staff=True, now=days_ahead)
     mail.outbox.clear()
     day_before = bend(2026, 11, 29, 12)
     with django_capture_on_commit_callbacks(execute=True):
@@ -224,9 +229,60 @@ def test_reminders_are_sent_once_and_never_for_cancelled(
     # A reschedule earns a reminder for the new time.
     with django_capture_on_commit_callbacks(execute=True):
         services.appointment_reschedule(
-            appointment=kept, start=bend(2026, 11, 30, 15), staff=True, now=NOW
+            appointment=kept, start=bend(2026, 11, 30, 15), staff=True, now=days_ahead
         )
         assert send_due_reminders(day_before + timedelta(hours=4)) == 1
+
+
+def test_a_visit_booked_inside_the_reminder_lead_gets_no_reminder_after_its_confirmation(
+    booking, frozen_now, django_capture_on_commit_callbacks
+):
+    # 6:00 for 10:00 the same day: the confirmation is the reminder; no email or text follows.
+    with django_capture_on_commit_callbacks(execute=True):
+        soon = book(booking, patient=patient_details(phone="541 555 0100", sms_reminders=True))
+        later = book(
+            booking, start=bend(2026, 12, 2, 10), patient=patient_details(email="b@example.com")
+        )
+    assert soon.reminder_sent_for == soon.start
+    assert later.reminder_sent_for is None
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_due_reminders(NOW) == 0  # cron inside the lead finds it already reminded
+        assert send_due_reminders(bend(2026, 12, 1, 12)) == 1  # the later visit's own reminder
+    reminders = Notification.objects.filter(kind="reminder")
+    assert {r.appointment_id for r in reminders} == {later.pk}
+    kinds = sorted(Notification.objects.filter(appointment=soon).values_list("kind", flat=True))
+    assert kinds == ["confirmation", "staff_new"]
+
+
+def test_moving_inside_the_reminder_lead_needs_no_second_reminder(
+    booking, frozen_now, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment = book(booking, start=bend(2026, 12, 3, 10))
+    assert appointment.reminder_sent_for is None
+    with django_capture_on_commit_callbacks(execute=True):
+        moved = services.appointment_reschedule(
+            appointment=appointment, start=bend(2026, 11, 30, 15), staff=True, now=NOW
+        )
+        assert send_due_reminders(NOW) == 0
+    assert moved.reminder_sent_for == moved.start
+    assert not Notification.objects.filter(kind="reminder").exists()
+
+
+def test_moving_to_the_time_it_already_has_changes_and_sends_nothing(
+    booking, django_capture_on_commit_callbacks
+):
+    days_ahead = bend(2026, 11, 25, 12)
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment = book(booking, start=bend(2026, 12, 3, 10), now=days_ahead)
+    before = Notification.objects.count()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        same = services.appointment_reschedule(
+            appointment=appointment, start=appointment.start, now=days_ahead
+        )
+    assert same.updated_at == appointment.updated_at
+    assert Notification.objects.count() == before
+    assert not callbacks
 
 
 def test_waitlist_offer_race_one_time_two_patients(
