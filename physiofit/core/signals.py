@@ -46,6 +46,9 @@ def record_sign_out(sender, request, user, **kwargs) -> None:
 
 
 def connect() -> None:
+    from .admin_time import install as admin_in_clinic_time
+
+    admin_in_clinic_time()
     user_logged_in.connect(record_sign_in, dispatch_uid="physiofit-audit-sign-in")
     user_login_failed.connect(record_failed_sign_in, dispatch_uid="physiofit-audit-sign-in-failed")
     user_logged_out.connect(record_sign_out, dispatch_uid="physiofit-audit-sign-out")
