@@ -10,6 +10,7 @@ from django.db.models.functions import Replace
 from django.utils import timezone
 from wagtail.models import Site
 
+from physiofit.core.hours import Closure, closed_days, closure_on
 from physiofit.core.models import ClinicSettings
 
 from . import slots as engine
@@ -31,8 +32,15 @@ class BookingContext:
     """Clinic-wide rules a search or a booking needs, loaded once."""
 
     zone: ZoneInfo
+    # Weekly opening ranges, carrying the closure days (engine.ClinicHours): every search,
+    # booking and the staff grid get no bookable time on a day the clinic is closed.
     clinic_hours: tuple[engine.DailyRange, ...]
     policy: BookingPolicy
+    closures: tuple[Closure, ...] = ()
+
+    def closure_on(self, day: date) -> Closure | None:
+        """The clinic closure (a holiday) covering the local `day`, if any."""
+        return closure_on(self.closures, day)
 
     @property
     def policy_spec(self) -> engine.PolicySpec:
@@ -66,10 +74,10 @@ class EpochSeconds(Func):
 
 
 def booking_context() -> BookingContext:
-    """The default site's clinic hours, zone and booking policy: three queries."""
+    """The default site's clinic hours, closures, zone and booking policy: four queries."""
     clinic = (
         ClinicSettings.objects.filter(site__is_default_site=True)
-        .prefetch_related("opening_hours")
+        .prefetch_related("opening_hours", "closures")
         .first()
     )
     policy = BookingPolicy.objects.filter(site__is_default_site=True).first()
@@ -77,8 +85,12 @@ def booking_context() -> BookingContext:
         site = Site.objects.get(is_default_site=True)
         clinic = clinic or ClinicSettings.for_site(site)
         policy = policy or BookingPolicy.for_site(site)
-    hours = tuple(engine.DailyRange(r.weekday, r.opens, r.closes) for r in clinic.opening_ranges())
-    return BookingContext(zone=clinic.zone, clinic_hours=hours, policy=policy)
+    closures = tuple(clinic.closure_list())
+    hours = engine.ClinicHours(
+        (engine.DailyRange(r.weekday, r.opens, r.closes) for r in clinic.opening_ranges()),
+        closed=closed_days(closures, date.min, date.max),
+    )
+    return BookingContext(zone=clinic.zone, clinic_hours=hours, policy=policy, closures=closures)
 
 
 def service_spec(service: Service) -> engine.ServiceSpec:

@@ -69,6 +69,10 @@ class BookingError(Exception):
             "That time is too far ahead: appointments can be booked up to {days} days in "
             "advance. Please choose one of the times shown."
         ),
+        "clinic_closed": (
+            "The clinic is closed that day{closure}. Please choose one of the times shown "
+            "or another day."
+        ),
         "outside_hours": (
             "That time is outside our opening hours or the practitioner's working hours. "
             "Please choose one of the times shown."
@@ -90,6 +94,7 @@ class BookingError(Exception):
 
     def __init__(self, code: str, *, alternatives=(), field_errors=None, **params):
         self.code = code
+        self.params = params
         self.message = self.messages[code].format(**params)
         self.alternatives = list(alternatives)
         self.field_errors = field_errors or {}
@@ -227,13 +232,14 @@ def _bookable(
 START_REFUSALS = {
     engine.PAST: "start_in_past",
     engine.BEYOND_HORIZON: "beyond_horizon",
+    engine.CLOSED: "clinic_closed",
     engine.OUTSIDE_HOURS: "outside_hours",
     engine.OFF_GRID: "off_grid",
     engine.TOO_SOON: "too_soon",
     engine.TAKEN: "slot_taken",
 }
 # Times near these have free neighbours worth offering; a past or far-off one has none.
-WITH_ALTERNATIVES = {"outside_hours", "off_grid", "too_soon", "slot_taken"}
+WITH_ALTERNATIVES = {"clinic_closed", "outside_hours", "off_grid", "too_soon", "slot_taken"}
 
 
 def _refusal(*, practitioners, service, start, now, context, staff, exclude=None) -> str | None:
@@ -271,16 +277,27 @@ def _minutes(span: timedelta) -> int:
 
 
 def _start_error(
-    reason: str, context: selectors.BookingContext, *, staff: bool, alternatives=()
+    reason: str,
+    context: selectors.BookingContext,
+    *,
+    staff: bool,
+    start: datetime,
+    alternatives=(),
 ) -> BookingError:
     policy = _policy(context, staff=staff)
     notice = _minutes(policy.min_notice)
+    closure = (
+        context.closure_on(start.astimezone(context.zone).date())
+        if reason == engine.CLOSED
+        else None
+    )
     return BookingError(
         START_REFUSALS[reason],
         alternatives=alternatives,
         days=policy.horizon.days,
         step=_minutes(policy.step),
         notice=f"{notice // 60} hours" if notice % 60 == 0 else f"{notice} minutes",
+        closure=f" ({closure.label})" if closure and closure.label else "",
     )
 
 
@@ -315,7 +332,7 @@ def appointment_check_start(
         alternatives = nearest_alternatives(
             service=service, practitioner=practitioner, start=start, now=now, context=context
         )
-    raise _start_error(reason, context, staff=False, alternatives=alternatives)
+    raise _start_error(reason, context, staff=False, start=start, alternatives=alternatives)
 
 
 def nearest_alternatives(
@@ -383,7 +400,7 @@ def appointment_book(
         if existing:
             return _replay(existing, service, start, idempotency_fingerprint)
     if reason := engine.window_refusal(start=start, policy=_policy(context, staff=staff), now=now):
-        raise _start_error(reason, context, staff=staff)
+        raise _start_error(reason, context, staff=staff, start=start)
     if not staff and not service.bookable_online:
         raise BookingError("service_not_bookable")
     if (
@@ -427,7 +444,7 @@ def appointment_book(
                     context=context,
                     staff=staff,
                 )
-                raise _start_error(reason or engine.TAKEN, context, staff=staff)
+                raise _start_error(reason or engine.TAKEN, context, staff=staff, start=start)
             if idempotency_key:
                 # An expired key is new again: free it from the booking it was first used for.
                 Appointment.objects.filter(
@@ -605,6 +622,7 @@ def appointment_series_book(
 # "just taken" and "choose one of the times shown", which misleads on the phone).
 STAFF_REASONS = {
     "slot_taken": "{practitioner} is booked or away then.",
+    "clinic_closed": "The clinic is closed that day{closure}.",
     "outside_hours": "That is outside {practitioner}'s working hours or the clinic's opening hours.",
     "off_grid": "Not on the booking grid: visits start every {step} minutes.",
     "start_in_past": "That time has passed.",
@@ -619,7 +637,9 @@ def staff_reason(error: BookingError, practitioner) -> str:
     if template is None or practitioner is None:
         return error.message
     step = selectors.booking_context().policy.slot_step
-    return template.format(practitioner=practitioner.name, step=_minutes(step))
+    return template.format(
+        **{**error.params, "practitioner": practitioner.name, "step": _minutes(step)}
+    )
 
 
 def confirmation_is_reminder(
@@ -728,7 +748,7 @@ def appointment_reschedule(
                     now=now,
                     context=context,
                 )
-            raise _start_error(reason, context, staff=staff, alternatives=alternatives)
+            raise _start_error(reason, context, staff=staff, start=start, alternatives=alternatives)
         spec = selectors.service_spec(appointment.service)
         blocked = spec.blocked(start)
         appointment.practitioner = target

@@ -35,6 +35,23 @@ class DailyRange:
     ends: time
 
 
+class ClinicHours(tuple):
+    """The clinic's weekly opening ranges (a tuple of DailyRange, like any `clinic_hours`) with
+    the local days it is closed all day (holidays): on those days nothing is bookable."""
+
+    closed: frozenset[date]
+
+    def __new__(cls, weekly: Iterable[DailyRange] = (), closed: Iterable[date] = ()):
+        hours = super().__new__(cls, weekly)
+        hours.closed = frozenset(closed)
+        return hours
+
+
+def closed_on(clinic_hours: Sequence[DailyRange], day: date) -> bool:
+    """Whether the clinic is closed all day on the local `day` (plain weekly ranges: never)."""
+    return day in getattr(clinic_hours, "closed", ())
+
+
 @dataclass(frozen=True)
 class ServiceSpec:
     duration: timedelta
@@ -85,7 +102,9 @@ def bookable_ranges(
     """The practitioner's working time on a local day, cut to clinic opening hours, in UTC.
 
     Overlapping or touching ranges are merged first, so an editor who enters 9-12 twice, or
-    9-11 and 10-12, gets one range and no duplicate starts."""
+    9-11 and 10-12, gets one range and no duplicate starts. A closure day has none."""
+    if closed_on(clinic_hours, day):
+        return []
     weekday = day.weekday()
     working = tuple(_merge([(r.starts, r.ends) for r in calendar.working if r.weekday == weekday]))
     opening = tuple(_merge([(r.starts, r.ends) for r in clinic_hours if r.weekday == weekday]))
@@ -254,16 +273,17 @@ def is_bookable(
 
 # Why a start is not offered, in the order a patient would fix it. The first two need no
 # calendar arithmetic, so an absurd year (1 or 9999) is refused before any zone conversion.
-PAST, BEYOND_HORIZON, OUTSIDE_HOURS, OFF_GRID, TOO_SOON, TAKEN = (
+PAST, BEYOND_HORIZON, CLOSED, OUTSIDE_HOURS, OFF_GRID, TOO_SOON, TAKEN = (
     "past",
     "beyond_horizon",
+    "closed",
     "outside_hours",
     "off_grid",
     "too_soon",
     "taken",
 )
 # Closest to bookable last: over several practitioners the most specific reason wins.
-REFUSALS = (PAST, BEYOND_HORIZON, OUTSIDE_HOURS, OFF_GRID, TOO_SOON, TAKEN)
+REFUSALS = (PAST, BEYOND_HORIZON, CLOSED, OUTSIDE_HOURS, OFF_GRID, TOO_SOON, TAKEN)
 
 
 def window_refusal(*, start: datetime, policy: PolicySpec, now: datetime) -> str | None:
@@ -292,6 +312,8 @@ def refusal(
         return reason
     blocked = service.blocked(start)
     day = start.astimezone(zone).date()
+    if closed_on(clinic_hours, day):
+        return CLOSED
     working = next(
         (
             r

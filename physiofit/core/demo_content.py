@@ -5,7 +5,7 @@ clinic's current site; the sentences are ours. Nothing here makes a medical clai
 does not make itself.
 """
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 CLINIC = {
     "name": "PhysioFit",
@@ -24,6 +24,23 @@ CLINIC = {
 }
 # Monday to Friday, 7:00 AM to 7:00 PM; closed at the weekend.
 OPENING_HOURS = [(weekday, time(7, 0), time(19, 0)) for weekday in range(5)]
+
+
+def demo_closures(today: date) -> list[tuple[date, str]]:
+    """US holidays a clinic plausibly closes for (New Year's Day, Thanksgiving, Christmas
+    Day), from the last month to a year ahead: closures of the demo clinic, not its own."""
+    found = []
+    for year in (today.year, today.year + 1):
+        november_first = date(year, 11, 1)
+        # The fourth Thursday of November.
+        thanksgiving = november_first + timedelta(days=(3 - november_first.weekday()) % 7 + 21)
+        found += [
+            (date(year, 1, 1), "New Year's Day"),
+            (thanksgiving, "Thanksgiving"),
+            (date(year, 12, 25), "Christmas Day"),
+        ]
+    earliest, latest = today - timedelta(days=31), today + timedelta(days=366)
+    return [(day, label) for day, label in found if earliest <= day <= latest]
 
 
 def _p(*paragraphs: str) -> str:

@@ -13,7 +13,15 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Orderable
 
-from .hours import WEEKDAYS, OpeningRange, OpenStatus, open_status, schedule_lines
+from .hours import (
+    WEEKDAYS,
+    Closure,
+    OpeningRange,
+    OpenStatus,
+    open_status,
+    schedule_lines,
+    upcoming_closures,
+)
 from .text import validate_single_line
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
@@ -100,6 +108,15 @@ class ClinicSettings(ClusterableModel, BaseSiteSetting):
             label="Opening range",
             help_text="One row per opening on a weekday; a day with no row is closed.",
         ),
+        InlinePanel(
+            "closures",
+            heading="Closures",
+            label="Closure",
+            help_text=(
+                "Days the whole clinic is closed, such as Thanksgiving: no booking online or "
+                "by staff, and the website's hours say so for the 60 days before."
+            ),
+        ),
     ]
 
     class Meta:
@@ -140,8 +157,14 @@ class ClinicSettings(ClusterableModel, BaseSiteSetting):
     def opening_ranges(self) -> list[OpeningRange]:
         return [row.as_range() for row in self.opening_hours.all()]
 
+    def closure_list(self) -> list[Closure]:
+        return [row.as_closure() for row in self.closures.all()]
+
     def status_at(self, now: datetime) -> OpenStatus:
-        return open_status(self.opening_ranges(), now, self.zone)
+        return open_status(self.opening_ranges(), now, self.zone, self.closure_list())
+
+    def upcoming_closures(self, now: datetime) -> list[Closure]:
+        return upcoming_closures(self.closure_list(), now.astimezone(self.zone).date())
 
     def schedule(self) -> list[tuple[str, str]]:
         return schedule_lines(self.opening_ranges())
@@ -172,6 +195,44 @@ class OpeningHours(Orderable):
 
     def as_range(self) -> OpeningRange:
         return OpeningRange(weekday=self.weekday, opens=self.opens, closes=self.closes)
+
+
+class ClinicClosure(Orderable):
+    """A day or a run of days the whole clinic is closed (a holiday), in clinic time."""
+
+    clinic = ParentalKey(ClinicSettings, on_delete=models.CASCADE, related_name="closures")
+    first_day = models.DateField()
+    last_day = models.DateField(null=True, blank=True, help_text="Empty: the first day only.")
+    label = models.CharField(
+        max_length=60,
+        blank=True,
+        validators=[validate_single_line],
+        help_text="Shown to patients, e.g. “Thanksgiving”.",
+    )
+
+    panels = [FieldPanel("first_day"), FieldPanel("last_day"), FieldPanel("label")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "closure"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(last_day__isnull=True)
+                | models.Q(first_day__lte=models.F("last_day")),
+                name="closure_day_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.as_closure().line()
+
+    def clean(self) -> None:
+        if self.first_day and self.last_day and self.last_day < self.first_day:
+            raise ValidationError({"last_day": "The last day cannot be before the first day."})
+        if self.first_day and self.last_day and (self.last_day - self.first_day).days > 365:
+            raise ValidationError({"last_day": "A closure lasts a year at most."})
+
+    def as_closure(self) -> Closure:
+        return Closure(self.first_day, self.last_day or self.first_day, self.label)
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -223,8 +223,9 @@ def test_slot_search_runs_a_fixed_number_of_queries(booking, django_assert_max_n
                 ends=bend(2026, 1, 1, 16).time(),
             )
     selectors.booking_context()  # the first use on a new site creates the booking policy row
-    # Clinic settings, opening hours, policy; practitioners with hours, time off, appointments.
-    with django_assert_max_num_queries(6):
+    # Clinic settings, opening hours, closures, policy; practitioners with hours, time off,
+    # appointments.
+    with django_assert_max_num_queries(7):
         found = selectors.slot_search(
             service=booking["evaluation"],
             practitioner=None,

@@ -22,7 +22,7 @@ from physiofit.blog.models import Author, BlogIndexPage, BlogPage
 from physiofit.booking.models import Practitioner, Service, WorkingHours
 from physiofit.care.demo import load_demo_record
 from physiofit.core import demo_content as demo
-from physiofit.core.models import ClinicSettings, OpeningHours
+from physiofit.core.models import ClinicClosure, ClinicSettings, OpeningHours, clinic_today
 from physiofit.exercises.demo import exercise_ids, load_demo_library, load_demo_program
 from physiofit.intake.demo import load_demo_patients
 from physiofit.website.models import (
@@ -85,6 +85,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"Exercise library: {made}")
             home = self._home()
             self._clinic_settings(home)
+            self._closures(home)
             condition = self._child(home, ConditionPage, demo.BACK_PAIN)
             if not home.featured_conditions.exists():
                 HomeFeaturedCondition.objects.create(page=home, condition=condition, sort_order=0)
@@ -157,6 +158,17 @@ class Command(BaseCommand):
                 clinic=clinic, weekday=weekday, opens=opens, closes=closes, sort_order=order
             )
         self.stdout.write("Clinic settings ready.")
+
+    def _closures(self, home: HomePage) -> None:
+        """The coming year's holidays, when the clinic has no closures: edits are kept."""
+        clinic = ClinicSettings.for_site(Site.objects.get(root_page=home))
+        if clinic.closures.exists():
+            return
+        for order, (day, label) in enumerate(demo.demo_closures(clinic_today())):
+            ClinicClosure.objects.create(
+                clinic=clinic, first_day=day, label=label, sort_order=order
+            )
+        self.stdout.write("Clinic closures ready.")
 
     def _refresh_unedited(self, page: Page, data: dict) -> None:
         """Bring a demo page up to date with the demo text when no staff member has edited it
