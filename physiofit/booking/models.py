@@ -5,7 +5,7 @@ with booking permissions, and every staff read or change is audit-logged.
 """
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -474,15 +474,24 @@ class Appointment(models.Model):
 
 
 class WaitlistEntry(models.Model):
-    """A patient's wish for a time when none suited; offered freed times first come, first served."""
+    """A patient's wish for a time when none suited; offered freed times first come, first served.
+
+    The status follows what happened: waiting; offered (a freed time was emailed, and more may
+    follow); booked (online from an offer, or by staff from the list: `appointment`); expired
+    (the last day passed before a booking, set by `services.waitlist_expire`); withdrawn."""
 
     # Patient data and its mail are not content: keep them out of Wagtail's reference index.
     wagtail_reference_index_ignore = True
 
     class Status(models.TextChoices):
         WAITING = "waiting", "Waiting"
+        OFFERED = "offered", "Offered"
         BOOKED = "booked", "Booked"
+        EXPIRED = "expired", "Expired"
         WITHDRAWN = "withdrawn", "Withdrawn"
+
+    # Still looking for a time: freed times are offered, staff can book or withdraw.
+    OPEN_STATUSES = (Status.WAITING, Status.OFFERED)
 
     class TimeOfDay(models.TextChoices):
         MORNING = "morning", "Morning (before 12:00)"
@@ -500,7 +509,12 @@ class WaitlistEntry(models.Model):
     afternoons = models.BooleanField(default=True)
     evenings = models.BooleanField(default=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    # The visit booked for this wish (online from an offer, or by staff from the waitlist).
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -514,6 +528,30 @@ class WaitlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service} · {self.first_day} to {self.last_day}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def suits(self, local: datetime) -> bool:
+        """Whether a start at this clinic-time moment is in the times of day wished for."""
+        if local.hour < 12:
+            return self.mornings
+        if local.hour < 17:
+            return self.afternoons
+        return self.evenings
+
+    def times_of_day(self) -> str:
+        """'Mornings, afternoons' or 'Any time of day'."""
+        wished = [self.mornings, self.afternoons, self.evenings]
+        if all(wished):
+            return "Any time of day"
+        names = [
+            name
+            for name, on in zip(("mornings", "afternoons", "evenings"), wished, strict=True)
+            if on
+        ]
+        return ", ".join(names).capitalize() or "No time of day"
 
 
 class Notification(models.Model):

@@ -86,6 +86,9 @@ class BookingError(Exception):
             "choose a later time or call the clinic."
         ),
         "invalid_patient": "Some of your details are not valid.",
+        "waitlist_closed": (
+            "This waiting-list entry is no longer open: it was booked, withdrawn or has expired."
+        ),
         "returning_patients_only": (
             "Follow-up visits are for current patients. Please sign in to the patient portal "
             "to book one, or book an initial evaluation."
@@ -885,18 +888,89 @@ def waitlist_take_offer(
     start: datetime,
     now: datetime | None = None,
 ) -> Appointment:
-    """Book an offered time for a waitlisted patient, if it is still free (first come, first served)."""
-    appointment = appointment_book(
-        service=entry.service,
+    """Book an offered time for a waitlisted patient, if it is still free (first come, first
+    served), and mark the entry booked with it. A repeated click returns the same visit."""
+    return _waitlist_book(
+        entry=entry,
         practitioner=practitioner,
         start=start,
-        # The entry's own record: the offer link went to it, so the visit joins that chart.
-        patient=entry.patient,
-        now=now,
-        idempotency_key=f"waitlist-{entry.pk}-{practitioner.pk}-{start.isoformat()}",
+        source=Appointment.Source.ONLINE,
+        now=now or timezone.now(),
     )
-    WaitlistEntry.objects.filter(pk=entry.pk).update(status=WaitlistEntry.Status.BOOKED)
+
+
+def waitlist_book(
+    *,
+    entry: WaitlistEntry,
+    practitioner: Practitioner,
+    start: datetime,
+    now: datetime | None = None,
+) -> Appointment:
+    """Staff book a free time for a waitlisted patient on the phone: the same guard as any
+    staff booking, on the entry's own patient record; the entry is marked booked with the
+    visit in the same transaction. Raises BookingError("waitlist_closed") for an entry that
+    is booked, withdrawn or expired. Does not audit: the view does, naming its user."""
+    return _waitlist_book(
+        entry=entry,
+        practitioner=practitioner,
+        start=start,
+        source=Appointment.Source.STAFF,
+        now=now or timezone.now(),
+    )
+
+
+def _waitlist_book(*, entry, practitioner, start, source, now) -> Appointment:
+    key = f"waitlist-{entry.pk}-{practitioner.pk}-{start.isoformat()}"
+    with transaction.atomic():
+        # Locked first, then the practitioners (appointment_book): two clicks, or an offer
+        # taken online while staff book by phone, give the entry one visit.
+        entry = (
+            WaitlistEntry.objects.select_for_update()
+            .select_related("service", "patient")
+            .get(pk=entry.pk)
+        )
+        if not entry.is_open:
+            replay = selectors.booking_for_idempotency_key(key)
+            if replay is not None and replay.pk == entry.appointment_id:
+                return replay  # the same booking, asked for again
+            raise BookingError("waitlist_closed")
+        appointment = appointment_book(
+            service=entry.service,
+            practitioner=practitioner,
+            start=start,
+            # The entry's own record: the offer link went to it, so the visit joins that chart.
+            patient=entry.patient,
+            source=source,
+            now=now,
+            idempotency_key=key,
+        )
+        entry.status = WaitlistEntry.Status.BOOKED
+        entry.appointment = appointment
+        entry.status_changed_at = now
+        entry.save(update_fields=["status", "appointment", "status_changed_at"])
     return appointment
+
+
+def waitlist_withdraw(*, entry: WaitlistEntry, now: datetime | None = None) -> WaitlistEntry:
+    """The patient no longer wants a time (told staff): no more offers. Only an open entry;
+    a booked visit is cancelled on its own page."""
+    with transaction.atomic():
+        entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
+        if not entry.is_open:
+            raise BookingError("waitlist_closed")
+        entry.status = WaitlistEntry.Status.WITHDRAWN
+        entry.status_changed_at = now or timezone.now()
+        entry.save(update_fields=["status", "status_changed_at"])
+    return entry
+
+
+def waitlist_expire(*, today: date, now: datetime | None = None) -> int:
+    """Open entries whose last day is before `today` (clinic time) become expired; returns how
+    many. Run wherever the status is read or acted on (the staff list, the offer task), so
+    no scheduled job is needed for the status to be true."""
+    return WaitlistEntry.objects.filter(
+        status__in=WaitlistEntry.OPEN_STATUSES, last_day__lt=today
+    ).update(status=WaitlistEntry.Status.EXPIRED, status_changed_at=now or timezone.now())
 
 
 def _queue_notifications(appointment: Appointment, patient_kind: str, staff_kind: str) -> None:

@@ -134,26 +134,22 @@ def send_due_reminders(now: datetime | None = None) -> int:
     return sum(send_reminder.call(pk, start.isoformat()) == "queued" for pk, start in due)
 
 
-def _time_of_day_ok(entry: WaitlistEntry, local: datetime) -> bool:
-    if local.hour < 12:
-        return entry.mornings
-    if local.hour < 17:
-        return entry.afternoons
-    return entry.evenings
-
-
 @task()
 def offer_freed_time(practitioner_id: int, start_iso: str, end_iso: str) -> int:
-    """Email waitlisted patients, in order of joining, a slot inside a freed range."""
+    """Email waitlisted patients, in order of joining, a slot inside a freed range; each
+    entry offered one is marked offered (it stays open: a later freed time is offered too)."""
     from .models import Practitioner
+    from .services import waitlist_expire
 
     freed_start, freed_end = datetime.fromisoformat(start_iso), datetime.fromisoformat(end_iso)
     practitioner = Practitioner.objects.get(pk=practitioner_id)
     context = selectors.booking_context()
     day = freed_start.astimezone(context.zone).date()
+    now = timezone.now()
+    waitlist_expire(today=now.astimezone(context.zone).date(), now=now)
     entries = (
         WaitlistEntry.objects.filter(
-            status=WaitlistEntry.Status.WAITING,
+            status__in=WaitlistEntry.OPEN_STATUSES,
             first_day__lte=day,
             last_day__gte=day,
             service__practitioners=practitioner,
@@ -163,7 +159,6 @@ def offer_freed_time(practitioner_id: int, start_iso: str, end_iso: str) -> int:
         .order_by("created_at", "pk")
     )
     offered = 0
-    now = timezone.now()
     for entry in entries:
         slot = next(
             (
@@ -177,7 +172,7 @@ def offer_freed_time(practitioner_id: int, start_iso: str, end_iso: str) -> int:
                     context=context,
                 )
                 if freed_start <= s.start < freed_end
-                and _time_of_day_ok(entry, s.start.astimezone(context.zone))
+                and entry.suits(s.start.astimezone(context.zone))
             ),
             None,
         )
@@ -196,5 +191,8 @@ def offer_freed_time(practitioner_id: int, start_iso: str, end_iso: str) -> int:
             offered_practitioner=practitioner,
         )
         send_notification.enqueue(notification.pk)
+        WaitlistEntry.objects.filter(pk=entry.pk, status__in=WaitlistEntry.OPEN_STATUSES).update(
+            status=WaitlistEntry.Status.OFFERED, status_changed_at=now
+        )
         offered += 1
     return offered

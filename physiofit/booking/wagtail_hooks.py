@@ -1,11 +1,9 @@
 from django.urls import include, path, reverse
 from wagtail import hooks
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from physiofit.core.audited_views import AuditedViewSetMixin
 from physiofit.core.panels import DashboardPanel
 from physiofit.core.permissions import DeniedActionsPolicy, PermissionMenuItem
 
@@ -13,6 +11,7 @@ from . import duplicates, staff
 from .models import Notification, Practitioner, Service, WaitlistEntry
 from .notification_admin import NotificationViewSet
 from .patient_admin import PatientViewSet
+from .waitlist_admin import WaitlistPolicy, WaitlistViewSet
 
 
 class ServiceViewSet(SnippetViewSet):
@@ -40,16 +39,7 @@ register_snippet(BookingSetupGroup)
 register_permission_policy(Notification, DeniedActionsPolicy(Notification, denied={"add", "copy"}))
 
 
-class WaitlistViewSet(AuditedViewSetMixin, ModelViewSet):
-    model = WaitlistEntry
-    icon = "time"
-    menu_label = "Waitlist"
-    menu_order = 206
-    add_to_admin_menu = True
-    copy_view_enabled = False
-    list_display = ["service", "practitioner", "first_day", "last_day", "status", "created_at"]
-    list_filter = ["status"]
-    form_fields = ["status"]
+register_permission_policy(WaitlistEntry, WaitlistPolicy(WaitlistEntry))
 
 
 @hooks.register("register_admin_viewset")
