@@ -21,11 +21,11 @@ class PatientDetailsForm(forms.Form):
         label="Phone",
         validators=[validate_single_line, phone_validator],
         help_text="So we can reach you if something changes.",
+        widget=forms.TextInput(attrs={"type": "tel"}),
     )
+    # A date picker, so no typed format to explain; its value is always YYYY-MM-DD.
     date_of_birth = forms.DateField(
-        label="Date of birth",
-        help_text="Format: YYYY-MM-DD",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        label="Date of birth", widget=forms.DateInput(attrs={"type": "date"})
     )
     # Consent to texts is asked, never assumed: unticked unless the patient ticks it.
     sms_reminders = forms.BooleanField(
@@ -77,6 +77,49 @@ class PatientDetailsForm(forms.Form):
         )
 
 
+# What a browser may fill in for a patient typing their own details (never on staff's forms,
+# where it would offer the staff member's own name and address).
+AUTOCOMPLETE = {
+    "first_name": "given-name",
+    "last_name": "family-name",
+    "email": "email",
+    "phone": "tel",
+    "date_of_birth": "bday",
+}
+
+
+def _own_details(form: forms.Form) -> None:
+    for name, hint in AUTOCOMPLETE.items():
+        if name in form.fields:
+            form.fields[name].widget.attrs["autocomplete"] = hint
+
+
+class VisitReasonForm(forms.Form):
+    """The optional few words a patient adds for their therapist when booking online."""
+
+    reason_for_visit = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Reason for visit (optional)",
+        help_text="A few words for your therapist. You can say more at your visit.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_reason_for_visit(self) -> str:
+        value = " ".join(self.cleaned_data["reason_for_visit"].split())
+        return plain_text(value, "reason for visit") if value else ""
+
+
+class BookingDetailsForm(VisitReasonForm, PatientDetailsForm):
+    """The online booking's details step: the patient's own details and the reason for visit."""
+
+    field_order = [*PatientDetailsForm.base_fields, "reason_for_visit"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _own_details(self)
+
+
 class WaitlistForm(PatientDetailsForm):
     # Waitlist offers go by email; text consent is asked when a visit is booked.
     sms_reminders = None
@@ -85,6 +128,10 @@ class WaitlistForm(PatientDetailsForm):
     mornings = forms.BooleanField(required=False, initial=True, label="Mornings (before 12:00)")
     afternoons = forms.BooleanField(required=False, initial=True, label="Afternoons (12:00–17:00)")
     evenings = forms.BooleanField(required=False, initial=True, label="Evenings (after 17:00)")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _own_details(self)
 
     def clean(self):
         data = super().clean()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("book/<slug:service_slug>/", views.choose_practitioner, name="practitioner"),
     path("book/<slug:service_slug>/<slug:who>/", views.week, name="week"),
     path("book/<slug:service_slug>/<slug:who>/details/", views.details, name="details"),
+    path("book/<slug:service_slug>/<slug:who>/review/", views.review, name="review"),
     path("book/<slug:service_slug>/<slug:who>/confirm/", views.confirm, name="confirm"),
     path("book/<slug:service_slug>/<slug:who>/waitlist/", views.waitlist, name="waitlist"),
     path("appointments/<str:token>/", views.manage, name="manage"),

@@ -1,9 +1,10 @@
-"""The patient's booking flow, server-rendered: service → practitioner → week → details →
+"""The patient's booking flow, server-rendered: service → practitioner → time → details →
 review → confirm; and the private manage page behind a signed link."""
 
 import re
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -14,7 +15,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from physiofit.booking import ical, identity, selectors, services
-from physiofit.booking.forms import PatientDetailsForm, WaitlistForm
+from physiofit.booking.forms import (
+    BookingDetailsForm,
+    PatientDetailsForm,
+    VisitReasonForm,
+    WaitlistForm,
+)
 from physiofit.booking.links import appointment_from_token, link_expired, message, render
 from physiofit.booking.models import Appointment, Patient, Practitioner, Service
 from physiofit.booking.tokens import manage_link_create, offer_from_token
@@ -24,8 +30,14 @@ from physiofit.intake import selectors as intake_selectors
 from physiofit.intake import services as intake_services
 from physiofit.intake.gate import forget_screening, outcome_page, screening_gate, session_screening
 
+from .picker import time_picker
+
 ANY = "any"
 IDEMPOTENCY_KEY = re.compile(r"[-A-Za-z0-9_]{1,64}")
+# The typed details between the details step and the confirmation: kept in the session, so
+# the review is a plain GET (the back button never resubmits a form) and no detail is ever
+# in a URL.
+DETAILS_KEY = "booking_details"
 
 
 def _rate_limited(request) -> TemplateResponse | None:
@@ -56,6 +68,8 @@ def _chosen(service, practitioner, who, start_at, context) -> dict:
         "who": who,
         "start": start_at,
         "zone": context.zone,
+        "within_cutoff": start_at - timezone.now() < context.policy.cancel_cutoff,
+        "cutoff_hours": context.policy.cancel_cutoff_hours,
     }
 
 
@@ -84,6 +98,15 @@ def _in_care_gate(request, service: Service) -> tuple[TemplateResponse | None, P
     return page, None
 
 
+def _booking_for(request, service: Service) -> tuple[TemplateResponse | None, Patient | None]:
+    """The page refusing a follow-up to someone not signed in, or else the signed-in patient
+    the visit is booked for (None: a new patient, who types their details)."""
+    gate, known = _in_care_gate(request, service)
+    if gate:
+        return gate, None
+    return None, known or identity.known_patient(request)
+
+
 def _who(service: Service, who: str) -> Practitioner | None:
     if who == ANY:
         return None
@@ -96,20 +119,6 @@ def _parse_start(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return start if start.tzinfo else None
-
-
-def _parse_week(value: str | None, today: date, last_day: date) -> date:
-    """The Monday of the asked week, between today's and the booking horizon's."""
-    try:
-        day = date.fromisoformat(value) if value else today
-    except ValueError:
-        day = today
-    day = min(max(day, today), last_day)
-    return day - timedelta(days=day.weekday())
-
-
-def _horizon_day(context, now) -> date:
-    return (now + context.policy.horizon).astimezone(context.zone).date()
 
 
 def _refused(request, base: dict, error: services.BookingError) -> TemplateResponse:
@@ -136,26 +145,30 @@ def _check_start(request, base: dict, context, exclude=None) -> TemplateResponse
     return None
 
 
-def _week_days(context, service, practitioner, week_start, now, exclude=None):
-    last = week_start + timedelta(days=6)
-    found = selectors.slot_search(
-        service=service,
-        practitioner=practitioner,
-        first_day=week_start,
-        last_day=last,
-        now=now,
-        context=context,
-        exclude_appointment=exclude,
+def _details_url(service, who, start_at) -> str:
+    return (
+        reverse("booking:details", args=[service.slug, who])
+        + "?"
+        + urlencode({"start": start_at.isoformat()})
     )
-    by_day = {week_start + timedelta(days=i): [] for i in range(7)}
-    for slot in found:
-        by_day[slot.start.astimezone(context.zone).date()].append(slot)
-    return [{"day": day, "slots": slots} for day, slots in by_day.items()], bool(found)
+
+
+def _names(service) -> dict[str, str]:
+    return {p.slug: str(p) for p in selectors.practitioners_for(service)}
 
 
 def start(request):
     services = selectors.bookable_services()
-    return render(request, "start", {"services": services})
+    context = selectors.booking_context()
+    return render(
+        request,
+        "start",
+        {
+            "services": services,
+            "known": identity.known_patient(request),
+            "cutoff_hours": context.policy.cancel_cutoff_hours,
+        },
+    )
 
 
 def choose_practitioner(request, service_slug):
@@ -176,6 +189,7 @@ def choose_practitioner(request, service_slug):
 
 
 def week(request, service_slug, who):
+    """Choose a time: the next available one, or a day in the month picker, then its times."""
     service = _service(service_slug)
     practitioner = _who(service, who)
     if gate := screening_gate(request, service):
@@ -183,20 +197,15 @@ def week(request, service_slug, who):
     if gate := _in_care_gate(request, service)[0]:
         return gate
     context = selectors.booking_context()
-    now = timezone.now()
-    today = now.astimezone(context.zone).date()
-    horizon_day = _horizon_day(context, now)
-    week_start = _parse_week(request.GET.get("week"), today, horizon_day)
-    days, any_free = _week_days(context, service, practitioner, week_start, now)
-    next_day = None
-    if not any_free:
-        next_day = selectors.next_available_day(
-            service=service,
-            practitioner=practitioner,
-            after=week_start + timedelta(days=7),
-            now=now,
-            context=context,
-        )
+    picker = time_picker(
+        service=service,
+        practitioner=practitioner,
+        context=context,
+        now=timezone.now(),
+        params=request.GET,
+        slot_url=lambda slot: _details_url(service, who, slot.start),
+        names=_names(service) if practitioner is None else None,
+    )
     return render(
         request,
         "week",
@@ -204,28 +213,23 @@ def week(request, service_slug, who):
             "service": service,
             "practitioner": practitioner,
             "who": who,
-            "days": days,
-            "week_start": week_start,
+            "picker": picker,
             "zone": context.zone,
+            "cutoff_hours": context.policy.cancel_cutoff_hours,
             "lead": f"{service.name} · {service.duration_minutes} minutes",
-            "previous_week": week_start - timedelta(days=7) if week_start > today else None,
-            "next_week": week_start + timedelta(days=7)
-            if week_start + timedelta(days=7) <= horizon_day
-            else None,
-            "next_available": next_day and next_day - timedelta(days=next_day.weekday()),
-            "today": today,
         },
     )
 
 
 @require_http_methods(["GET", "POST"])
 def details(request, service_slug, who):
-    """GET: the details form for a chosen time. POST: validate, then show the review."""
+    """GET: the details form for a chosen time. POST: validate, keep them in the session and
+    go to the review (a signed-in patient goes straight there: their details are on file)."""
     service = _service(service_slug)
     practitioner = _who(service, who)
     if gate := screening_gate(request, service):
         return gate
-    gate, known = _in_care_gate(request, service)
+    gate, known = _booking_for(request, service)
     if gate:
         return gate
     source = request.POST if request.method == "POST" else request.GET
@@ -236,28 +240,62 @@ def details(request, service_slug, who):
     base = _chosen(service, practitioner, who, start_at, context)
     if refused := _check_start(request, base, context):
         return refused
+    review_url = (
+        reverse("booking:review", args=[service.slug, who])
+        + "?"
+        + urlencode({"start": start_at.isoformat()})
+    )
     if known is not None:
-        # Signed in: booked for their own chart with the details on file, not retyped here.
+        return HttpResponseRedirect(review_url)
+    if request.method == "GET":
+        # Back from the review: what was typed is still there.
+        form = BookingDetailsForm(initial=request.session.get(DETAILS_KEY) or None)
+        return render(request, "details", {**base, "form": form})
+    if refusal := _rate_limited(request):
+        return refusal
+    form = BookingDetailsForm(request.POST)
+    if not form.is_valid():
+        return render(request, "details", {**base, "form": form}, status=400)
+    request.session[DETAILS_KEY] = {
+        name: request.POST.get(name, "") for name in form.fields if name in request.POST
+    }
+    return HttpResponseRedirect(review_url)
+
+
+def review(request, service_slug, who):
+    """The booking to confirm, with the details kept from the details step (or on file)."""
+    service = _service(service_slug)
+    practitioner = _who(service, who)
+    if gate := screening_gate(request, service):
+        return gate
+    gate, known = _booking_for(request, service)
+    if gate:
+        return gate
+    start_at = _parse_start(request.GET.get("start"))
+    if start_at is None:
+        return _no_time(request)
+    context = selectors.booking_context()
+    base = _chosen(service, practitioner, who, start_at, context)
+    if refused := _check_start(request, base, context):
+        return refused
+    page = {**base, "idempotency_key": secrets.token_urlsafe(24)}
+    if known is not None:
         return render(
             request,
             "review",
-            {**base, "patient": known, "known": True, "idempotency_key": secrets.token_urlsafe(24)},
+            {**page, "patient": known, "known": True, "reason_form": VisitReasonForm()},
         )
-    if request.method == "GET":
-        return render(request, "details", {**base, "form": PatientDetailsForm()})
-    if refusal := _rate_limited(request):
-        return refusal
-    form = PatientDetailsForm(request.POST)
-    if not form.is_valid():
-        return render(request, "details", {**base, "form": form}, status=400)
+    form = BookingDetailsForm(request.session.get(DETAILS_KEY) or {})
+    if not form.is_valid():  # none kept (a new browser, or already booked): ask again
+        return HttpResponseRedirect(_details_url(service, who, start_at))
     return render(
         request,
         "review",
         {
-            **base,
+            **page,
             "form": form,
             "patient": form.details(),
-            "idempotency_key": secrets.token_urlsafe(24),
+            "reason": form.cleaned_data.get("reason_for_visit", ""),
         },
     )
 
@@ -272,15 +310,28 @@ def confirm(request, service_slug, who):
         gate := screening_gate(request, service)
     ):
         return gate
-    gate, known = _in_care_gate(request, service)
+    gate, known = _booking_for(request, service)
     if gate:
         return gate
     start_at = _parse_start(request.POST.get("start"))
     if start_at is None:
         return _no_time(request)
-    form = PatientDetailsForm(request.POST)
+    form = BookingDetailsForm(request.POST) if known is None else VisitReasonForm(request.POST)
     context = selectors.booking_context()
     base = _chosen(service, practitioner, who, start_at, context)
+    if known is not None and not form.is_valid():
+        return render(
+            request,
+            "review",
+            {
+                **base,
+                "patient": known,
+                "known": True,
+                "reason_form": form,
+                "idempotency_key": request.POST.get("idempotency_key", ""),
+            },
+            status=400,
+        )
     if known is None and not form.is_valid():
         # The time first: the page must not ask to fix details for a time it cannot book.
         # (A valid submit is checked by the booking, after a double click's replay.)
@@ -297,6 +348,7 @@ def confirm(request, service_slug, who):
             "practitioner": who,
             "start": start_at.isoformat(),
             "patient": {"id": known.pk} if known else form.cleaned_data,
+            "reason": form.cleaned_data.get("reason_for_visit", ""),
         }
     )
     try:
@@ -309,6 +361,7 @@ def confirm(request, service_slug, who):
             idempotency_key=key and f"web-{key}",
             idempotency_fingerprint=fingerprint,
             context=context,
+            reason_for_visit=form.cleaned_data.get("reason_for_visit", ""),
         )
     except intake_services.IntakeError as error:
         if error.code == "seek_emergency_care":
@@ -317,9 +370,25 @@ def confirm(request, service_slug, who):
     except services.BookingError as error:
         return _refused(request, base, error)
     forget_screening(request, service)
+    request.session.pop(DETAILS_KEY, None)
     return HttpResponseRedirect(
         reverse("booking:manage", args=[manage_link_create(appointment=appointment)]) + "?booked=1"
     )
+
+
+def _changeable(appointment: Appointment, context) -> bool:
+    return (
+        appointment.status == Appointment.Status.BOOKED
+        and appointment.start - timezone.now() >= context.policy.cancel_cutoff
+    )
+
+
+def _book_again_url(appointment: Appointment) -> str | None:
+    """A cancelled visit is not moved but booked anew, through the normal flow, for the same
+    service (the same practitioner is one click further: they may not be free)."""
+    if not appointment.service.bookable_online:
+        return None
+    return reverse("booking:practitioner", args=[appointment.service.slug])
 
 
 def manage(request, token):
@@ -327,10 +396,6 @@ def manage(request, token):
     if expired := link_expired(request, appointment):
         return expired
     context = selectors.booking_context()
-    changeable = (
-        appointment.status == Appointment.Status.BOOKED
-        and appointment.start - timezone.now() >= context.policy.cancel_cutoff
-    )
     return render(
         request,
         "manage",
@@ -338,13 +403,14 @@ def manage(request, token):
             "appointment": appointment,
             "token": token,
             "zone": context.zone,
-            "changeable": changeable,
+            "changeable": _changeable(appointment, context),
             "cutoff_hours": context.policy.cancel_cutoff_hours,
             "booked": request.GET.get("booked") == "1",
             "intake": intake_selectors.intake_state(appointment=appointment),
             "screening_pending": intake_selectors.screening_pending(appointment=appointment),
             "changed": request.GET.get("changed"),
             "calendar_links": ical.calendar_links(appointment, ClinicSettings.for_request(request)),
+            "book_again_url": _book_again_url(appointment),
         },
     )
 
@@ -365,11 +431,42 @@ def manage_ics(request, token):
     return response
 
 
-@require_POST
+def _not_changeable(request, appointment: Appointment, context, token: str):
+    """The page for a visit that can no longer be changed online, or None."""
+    if appointment.status == Appointment.Status.CANCELLED:
+        return HttpResponseRedirect(reverse("booking:manage", args=[token]))
+    if not _changeable(appointment, context):
+        clinic = ClinicSettings.for_request(request)
+        return message(
+            request,
+            "This appointment cannot be changed online",
+            services.BookingError(
+                "cutoff_passed"
+                if appointment.status == Appointment.Status.BOOKED
+                else "not_active",
+                hours=context.policy.cancel_cutoff_hours,
+                phone=clinic.phone,
+            ).message,
+            409,
+        )
+    return None
+
+
+@require_http_methods(["GET", "POST"])
 def manage_cancel(request, token):
+    """GET: are you sure? POST: cancel, then the manage page offers to book again."""
     appointment = appointment_from_token(token)
     if expired := link_expired(request, appointment):
         return expired
+    context = selectors.booking_context()
+    if request.method == "GET":
+        if refused := _not_changeable(request, appointment, context, token):
+            return refused
+        return render(
+            request,
+            "cancel",
+            {"appointment": appointment, "token": token, "zone": context.zone},
+        )
     try:
         services.appointment_cancel(appointment=appointment)
     except services.BookingError as error:
@@ -377,35 +474,93 @@ def manage_cancel(request, token):
     return HttpResponseRedirect(reverse("booking:manage", args=[token]) + "?changed=cancelled")
 
 
+def _reschedule_target(appointment: Appointment, slug: str | None) -> Practitioner | None:
+    """The practitioner a new time is with: one of the service's, or the current one."""
+    if not slug:
+        return appointment.practitioner
+    return get_object_or_404(selectors.practitioners_for(appointment.service), slug=slug)
+
+
 @require_http_methods(["GET", "POST"])
 def manage_reschedule(request, token):
+    """GET: the time picker (the current practitioner's times, another's, or anyone's); with a
+    chosen `start`, are you sure? POST: move. The same time is refused quietly: nothing sent."""
     appointment = appointment_from_token(token)
     if expired := link_expired(request, appointment):
         return expired
     context = selectors.booking_context()
     now = timezone.now()
+    manage_url = reverse("booking:manage", args=[token])
     if request.method == "POST":
         start_at = _parse_start(request.POST.get("start"))
         if start_at is None:
             return message(
                 request, "Choose a time first", "Please pick a new time from the list.", 400
             )
+        target = _reschedule_target(appointment, request.POST.get("practitioner"))
+        if start_at == appointment.start and target == appointment.practitioner:
+            return HttpResponseRedirect(manage_url + "?changed=same")
         try:
-            services.appointment_reschedule(appointment=appointment, start=start_at, now=now)
+            services.appointment_reschedule(
+                appointment=appointment, start=start_at, practitioner=target, now=now
+            )
         except services.BookingError as error:
-            base = {"service": appointment.service, "zone": context.zone}
+            base = {"service": appointment.service, "zone": context.zone, "practitioner": target}
             return _refused(request, {**base, "reschedule_token": token}, error)
-        return HttpResponseRedirect(reverse("booking:manage", args=[token]) + "?changed=moved")
-    today = now.astimezone(context.zone).date()
-    horizon_day = _horizon_day(context, now)
-    week_start = _parse_week(request.GET.get("week"), today, horizon_day)
-    days, _ = _week_days(
-        context,
-        appointment.service,
-        appointment.practitioner,
-        week_start,
-        now,
+        return HttpResponseRedirect(manage_url + "?changed=moved")
+    if appointment.status == Appointment.Status.CANCELLED and (
+        again := _book_again_url(appointment)
+    ):
+        return HttpResponseRedirect(again)
+    if refused := _not_changeable(request, appointment, context, token):
+        return refused
+    choices = list(selectors.practitioners_for(appointment.service))
+    if (start_at := _parse_start(request.GET.get("start"))) is not None:
+        target = _reschedule_target(appointment, request.GET.get("practitioner"))
+        if start_at == appointment.start and target == appointment.practitioner:
+            return HttpResponseRedirect(manage_url + "?changed=same")
+        base = {**_chosen(appointment.service, target, "", start_at, context)}
+        try:
+            services.appointment_check_start(
+                service=appointment.service,
+                practitioner=target,
+                start=start_at,
+                context=context,
+                exclude_appointment=appointment.pk,
+            )
+        except services.BookingError as error:
+            return _refused(request, {**base, "reschedule_token": token}, error)
+        return render(
+            request,
+            "reschedule_confirm",
+            {**base, "appointment": appointment, "token": token},
+        )
+    slugs = {p.slug for p in choices}
+    who = request.GET.get("with") or appointment.practitioner.slug
+    if who != ANY and who not in slugs:
+        who = appointment.practitioner.slug
+    shown = None if who == ANY else next((p for p in choices if p.slug == who), None)
+    if who != ANY and shown is None:  # the current practitioner no longer offers it
+        who = ANY
+    url = reverse("booking:reschedule", args=[token])
+
+    def slot_url(slot) -> str:
+        return (
+            url
+            + "?"
+            + urlencode({"start": slot.start.isoformat(), "practitioner": slot.practitioner})
+        )
+
+    picker = time_picker(
+        service=appointment.service,
+        practitioner=shown,
+        context=context,
+        now=now,
+        params=request.GET,
+        slot_url=slot_url,
+        keep={"with": who},
         exclude=appointment.pk,
+        names={p.slug: str(p) for p in choices},
     )
     return render(
         request,
@@ -413,13 +568,12 @@ def manage_reschedule(request, token):
         {
             "appointment": appointment,
             "token": token,
-            "days": days,
-            "week_start": week_start,
+            "picker": picker,
+            "who": who,
+            "any": ANY,
+            "choices": choices,
             "zone": context.zone,
-            "previous_week": week_start - timedelta(days=7) if week_start > today else None,
-            "next_week": week_start + timedelta(days=7)
-            if week_start + timedelta(days=7) <= horizon_day
-            else None,
+            "cutoff_hours": context.policy.cancel_cutoff_hours,
         },
     )
 
@@ -430,7 +584,7 @@ def waitlist(request, service_slug, who):
     practitioner = _who(service, who)
     if gate := screening_gate(request, service):
         return gate
-    gate, known = _in_care_gate(request, service)
+    gate, known = _booking_for(request, service)
     if gate:
         return gate
     base = {"service": service, "practitioner": practitioner, "who": who, "known": known}

@@ -64,9 +64,13 @@ def test_steps_render_with_the_zone_named(booking, client):
 def test_review_then_confirm_books_once_even_when_double_clicked(
     booking, client, django_capture_on_commit_callbacks
 ):
-    review = client.post(
+    details = client.post(
         "/book/initial-evaluation/alex/details/", {**PATIENT, "start": START.isoformat()}
     )
+    assert details.status_code == 302  # POST-redirect-GET: back from the review resubmits nothing
+    assert "Sam" not in details["Location"]
+    assert "example" not in details["Location"]
+    review = client.get(details["Location"])
     assert review.status_code == 200
     assert "Confirm booking" in review.content.decode()
     with django_capture_on_commit_callbacks(execute=True):

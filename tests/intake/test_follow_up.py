@@ -87,7 +87,10 @@ def test_a_signed_in_patient_books_a_follow_up_on_their_own_record(booking, clie
     assert 'href="/book/follow-up-visit/"' in client.get("/portal/").content.decode()
     assert identity.known_patient(client.get("/book/").wsgi_request) == patient
     assert client.get("/book/follow-up-visit/alex/").status_code == 200
-    review = client.get("/book/follow-up-visit/alex/details/", {"start": START.isoformat()})
+    review = client.get(
+        "/book/follow-up-visit/alex/details/", {"start": START.isoformat()}, follow=True
+    )
+    assert review.redirect_chain[0][0].startswith("/book/follow-up-visit/alex/review/")
     assert review.status_code == 200
     html = review.content.decode()
     assert f"{patient.first_name} {patient.last_name}" in html
