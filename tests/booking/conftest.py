@@ -54,3 +54,18 @@ def front_desk(django_user_model):
     )
     user.groups.add(group)
     return user
+
+
+@pytest.fixture
+def appointment(booking):
+    """Sam Patient's evaluation with Alex on Wednesday, December 2, at 10:00 in Bend."""
+    from physiofit.booking import services
+    from tests.factories import patient_details
+
+    return services.appointment_book(
+        service=booking["evaluation"],
+        practitioner=booking["alex"],
+        start=bend(2026, 12, 2, 10),
+        patient=patient_details(),
+        now=NOW,
+    )

@@ -21,17 +21,6 @@ WEDNESDAY = date(2026, 12, 2)
 NO_RED_FLAGS = {f"screen-{q.key}": "no" for q in triage.red_flags().questions}
 
 
-@pytest.fixture
-def appointment(booking):
-    return services.appointment_book(
-        service=booking["evaluation"],
-        practitioner=booking["alex"],
-        start=bend(2026, 12, 2, 10),
-        patient=patient_details(),
-        now=NOW,
-    )
-
-
 def _grid(booking, days, **kwargs):
     return schedule.build(
         practitioners=[booking["alex"], booking["jordan"]], days=days, now=NOW, **kwargs

@@ -6,14 +6,10 @@ from datetime import date
 import pytest
 from django.contrib.messages import get_messages
 
-from physiofit.booking import services
 from physiofit.booking.models import Patient, Practitioner, Service, WaitlistEntry
 from physiofit.booking.signals import patient_email_changed
 from physiofit.core.models import AuditEvent
-from tests.factories import patient_details
 from tests.staff import login_staff
-
-from .conftest import NOW, bend
 
 FORM = {
     "first_name": "Sam",
@@ -22,17 +18,6 @@ FORM = {
     "phone": "541 555 0100",
     "date_of_birth": "1980-05-06",
 }
-
-
-@pytest.fixture
-def appointment(booking):
-    return services.appointment_book(
-        service=booking["evaluation"],
-        practitioner=booking["alex"],
-        start=bend(2026, 12, 2, 10),
-        patient=patient_details(),
-        now=NOW,
-    )
 
 
 @pytest.fixture

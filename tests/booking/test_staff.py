@@ -26,17 +26,6 @@ def editor(django_user_model):
     return user
 
 
-@pytest.fixture
-def appointment(booking):
-    return services.appointment_book(
-        service=booking["evaluation"],
-        practitioner=booking["alex"],
-        start=bend(2026, 12, 2, 10),
-        patient=patient_details(),
-        now=NOW,
-    )
-
-
 def test_calendar_shows_patients_to_booking_staff_and_is_audited(client, front_desk, appointment):
     login_staff(client, front_desk)
     response = client.get("/admin/calendar/", {"date": "2026-12-02"})
