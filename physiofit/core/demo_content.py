@@ -718,6 +718,11 @@ DISCLAIMER = {
 }
 
 
+DEMO_WHAT_TO_BRING = (
+    "(Demo text.) Comfortable clothes you can move in, a photo ID and your insurance card, "
+    "a list of the medicines you take, and any notes or imaging reports about your problem."
+)
+
 SERVICES = [
     {
         "name": "Initial evaluation",
@@ -730,6 +735,9 @@ SERVICES = [
         "buffer_after_minutes": 15,
         "audience": "new",
         "sort_order": 0,
+        # No price: a demo must not show one that looks real. The note says where it is set.
+        "price_note": "Demo: the clinic sets its price under Booking setup → Services",
+        "what_to_bring": DEMO_WHAT_TO_BRING,
     },
     {
         "name": "Follow-up visit",
@@ -739,6 +747,8 @@ SERVICES = [
         "buffer_after_minutes": 15,
         "audience": "returning",
         "sort_order": 1,
+        "price_note": "Demo: the clinic sets its price under Booking setup → Services",
+        "what_to_bring": DEMO_WHAT_TO_BRING,
     },
 ]
 

@@ -222,7 +222,14 @@ class Command(BaseCommand):
     def _booking(self) -> None:
         services = []
         for data in demo.SERVICES:
-            service, _ = Service.objects.get_or_create(slug=data["slug"], defaults=data)
+            service, created = Service.objects.get_or_create(slug=data["slug"], defaults=data)
+            if not created:
+                # Fields added since this demo was made: filled only where still empty.
+                empty = [f for f in ("price_note", "what_to_bring") if not getattr(service, f)]
+                for name in empty:
+                    setattr(service, name, data[name])
+                if empty:
+                    service.save(update_fields=empty)
             services.append(service)
         for data in demo.PRACTITIONERS:
             data = dict(data)
@@ -230,6 +237,9 @@ class Command(BaseCommand):
             practitioner, created = Practitioner.objects.get_or_create(
                 slug=data["slug"], defaults=data
             )
+            if practitioner.photo is None:
+                practitioner.photo = demo_photo(practitioner.name)
+                practitioner.save(update_fields=["photo"])
             if created:
                 practitioner.services.set(services)
                 practitioner.save()
@@ -281,6 +291,32 @@ class Command(BaseCommand):
                 ).update(user=user)
             lines.append(f"  {username:<10} {password}")
         return "Demo staff accounts (sign in at /admin/):\n" + "\n".join(lines)
+
+
+def demo_photo(name: str):
+    """A placeholder portrait that says it is one: initials and "DEMO PHOTO", no real face."""
+    from io import BytesIO
+
+    from django.core.files.images import ImageFile
+    from PIL import Image, ImageDraw, ImageFont
+    from wagtail.images import get_image_model
+
+    size = 320
+    picture = Image.new("RGB", (size, size), (230, 241, 242))
+    draw = ImageDraw.Draw(picture)
+    draw.ellipse((95, 50, 225, 180), fill=(11, 85, 99))  # head
+    draw.ellipse((45, 190, 275, 420), fill=(11, 85, 99))  # shoulders
+    initials = "".join(part[0] for part in name.split()[:2]).upper()
+    font = ImageFont.load_default(size=44)
+    draw.text((160, 115), initials, fill="white", font=font, anchor="mm")
+    draw.rectangle((0, 262, size, 312), fill=(180, 74, 28))
+    draw.text((160, 287), "DEMO PHOTO", fill="white", font=font, anchor="mm")
+    data = BytesIO()
+    picture.save(data, format="PNG")
+    image = get_image_model()(title=f"Demo photo: {name}")
+    image.file = ImageFile(data, name=f"demo-{name.lower().replace(' ', '-')}.png")
+    image.save()
+    return image
 
 
 def _with_exercise_ids(body: list[dict]) -> list[dict]:
