@@ -167,13 +167,17 @@ def practitioner_feed(practitioner, appointments, clinic) -> bytes:
         event.add("dtend", _utc(appointment.end))
         # Staff feeds show a first name and initial only: the feed lives on a phone.
         patient = appointment.patient
+        missed = appointment.status == Appointment.Status.NO_SHOW
         event.add(
-            "summary", f"{appointment.service.name}: {patient.first_name} {patient.last_name[:1]}."
+            "summary",
+            f"{'No-show: ' if missed else ''}{appointment.service.name}: "
+            f"{patient.first_name} {patient.last_name[:1]}.",
         )
         event.add("description", f"Reference {appointment.reference}")
         event.add("location", vText(_location(clinic)))
-        cancelled = appointment.status == Appointment.Status.CANCELLED
-        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+        # A no-show did not take place: the practitioner's calendar shows it as not happening.
+        off = appointment.status in (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW)
+        event.add("status", "CANCELLED" if off else "CONFIRMED")
         event.add("class", "PRIVATE")
         calendar.add_component(event)
     return calendar.to_ical()

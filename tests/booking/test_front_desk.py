@@ -480,3 +480,15 @@ def test_a_follow_up_for_a_patient_in_care_asks_no_screening(
         "/admin/calendar/new/", _phone_form(booking, patient=appointment.patient_id)
     )
     assert response.status_code == 302
+
+
+def test_a_no_show_is_shown_as_not_happening_in_the_practitioners_feed(client, appointment):
+    from icalendar import Calendar
+
+    services.appointment_set_status(
+        appointment=appointment, status="no_show", now=bend(2026, 12, 2, 10, 20)
+    )
+    feed = client.get(f"/calendar/{appointment.practitioner.calendar_token}.ics")
+    [event] = Calendar.from_ical(feed.content).walk("VEVENT")
+    assert str(event["STATUS"]) == "CANCELLED"
+    assert str(event["SUMMARY"]).startswith("No-show: Initial evaluation")
