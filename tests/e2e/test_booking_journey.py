@@ -22,11 +22,10 @@ def test_patient_books_reschedules_and_cancels(live_server, page, demo_site, che
     check_page(page, "book-practitioner")
     page.get_by_role("link", name="First available").click()
     expect(page.get_by_text("America/Los_Angeles")).to_be_visible()
-    # Two weeks ahead, so the appointment is outside the 24-hour change cut-off whatever the
-    # day: on a Sunday, next week's first slot is less than 24 hours away.
-    two_weeks_ahead(page)
+    # Days ahead, so the appointment is outside the 24-hour change cut-off whatever the day.
+    a_later_day(page)
     check_page(page, "book-week")
-    page.locator("a.slot").first.click()
+    page.locator(".day-times a.slot").first.click()
     check_page(page, "book-details")
     page.get_by_role("button", name="Review booking").click()
     expect(page.get_by_role("alert")).to_contain_text("Please correct the following")
@@ -68,28 +67,37 @@ def test_patient_books_reschedules_and_cancels(live_server, page, demo_site, che
 
     page.goto(manage_url)
     page.get_by_role("link", name="Reschedule").click()
-    two_weeks_ahead(page)
+    a_later_day(page)
     check_page(page, "book-reschedule")
-    page.locator("button.slot").nth(3).click()
+    page.locator(".day-times a.slot").nth(3).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Move your appointment?")
+    check_page(page, "book-reschedule-confirm")
+    page.get_by_role("button", name="Yes, move it").click()
     expect(page.get_by_role("status")).to_contain_text("moved to the new time")
     moved = Appointment.objects.get(patient__email="sam@example.com")
     assert moved.start != appointment.start
     assert moved.reference == appointment.reference
 
-    page.get_by_role("button", name="Cancel appointment").click()
+    page.get_by_role("link", name="Cancel appointment").click()
+    check_page(page, "book-cancel-confirm")
+    page.get_by_role("button", name="Yes, cancel it").click()
     expect(page.get_by_role("status")).to_contain_text("cancelled")
+    expect(page.get_by_role("link", name="Book a new initial evaluation")).to_be_visible()
+    check_page(page, "book-cancelled")
     assert Appointment.objects.get(patient__email="sam@example.com").status == "cancelled"
     subjects = [m.subject for m in mail.outbox if m.to == ["sam@example.com"]]
     assert any(s.startswith("Your appointment has moved") for s in subjects)
     assert any("is cancelled" in s for s in subjects)
 
 
-def two_weeks_ahead(page) -> None:
-    """Follow "Next week" twice, each time waiting for the next week's page."""
-    for _ in range(2):
-        shown = page.locator(".week-title").inner_text()
-        page.get_by_role("link", name="Next week →").click()
-        expect(page.locator(".week-title")).not_to_have_text(shown)
+def a_later_day(page) -> None:
+    """Next month in the picker (inside the booking horizon whatever the day), then its fifth
+    free day: days away, outside the cut-off."""
+    shown = page.locator(".month-title").inner_text()
+    page.get_by_role("link", name="Next month").click()
+    expect(page.locator(".month-title")).not_to_have_text(shown)
+    page.locator(".month-grid a.cal-day").nth(4).click()
+    expect(page.locator(".month-grid [aria-current=date]")).to_be_visible()
 
 
 def answer_screening(page, **yes) -> None:

@@ -27,7 +27,7 @@ def test_follow_ups_are_for_signed_in_patients(live_server, page, demo_site, che
     page.get_by_role("button", name="Continue").click()
     page.goto(base + "/book/follow-up-visit/")
     page.get_by_role("link", name="First available").click()
-    page.get_by_role("link", name="Next week →").click()
+    page.get_by_role("link", name="Next month").click()
     page.locator("a.slot").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Review and confirm")
     expect(page.get_by_text("casey.demo@example.com")).to_be_visible()

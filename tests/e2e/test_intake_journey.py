@@ -56,7 +56,7 @@ def test_book_intake_therapist_measure_chart(
     page.goto(base + "/book/initial-evaluation/screening/")
     answer_screening(page, pregnancy=True)  # a clinician flag: booking goes ahead
     page.get_by_role("link", name="First available").click()
-    page.get_by_role("link", name="Next week →").click()
+    page.get_by_role("link", name="Next month").click()
     page.locator("a.slot").first.click()
     page.get_by_role("textbox", name="First name").fill("Robin")
     page.get_by_role("textbox", name="Last name").fill("Rider")
