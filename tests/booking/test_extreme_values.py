@@ -45,8 +45,10 @@ def test_slot_search_is_cut_to_the_bookable_days(booking, client):
     assert response.json()["slots"][0]["start"] == "2026-11-30T09:00:00-08:00"
 
 
-@pytest.mark.parametrize("week", ["9999-12-31", "0001-01-01"])
-def test_reschedule_weeks_stay_between_today_and_the_horizon(booking, client, week):
+@pytest.mark.parametrize(
+    "query", [{"month": "9999-12"}, {"month": "0001-01"}, {"day": "9999-12-31"}, {"week": "x"}]
+)
+def test_reschedule_months_stay_between_today_and_the_horizon(booking, client, query):
     appointment = services.appointment_book(
         service=booking["evaluation"],
         practitioner=booking["alex"],
@@ -55,9 +57,10 @@ def test_reschedule_weeks_stay_between_today_and_the_horizon(booking, client, we
         now=NOW,
     )
     token = manage_link_create(appointment=appointment)
-    response = client.get(f"/appointments/{token}/reschedule/", {"week": week})
+    response = client.get(f"/appointments/{token}/reschedule/", query)
     assert response.status_code == 200
-    assert response.context["week_start"].isoformat() in ("2026-11-30", "2027-01-25")
+    # From today's month to the horizon's (60 days from Monday 2026-11-30).
+    assert response.context["picker"].month.isoformat() in ("2026-11-01", "2027-01-01")
 
 
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])

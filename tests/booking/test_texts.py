@@ -32,6 +32,8 @@ TOKEN = "e" * 32
 NUMBER = "+15415550100"  # the E.164 form of patient_details()' "541 555 0100"
 START = bend(2026, 11, 30, 10)
 DAY_BEFORE = bend(2026, 11, 29, 12)
+# Booked days ahead: inside the reminder lead the confirmation is the reminder (no text then).
+BOOKED_AT = bend(2026, 11, 25, 12)
 FORM = {
     "first_name": "Sam",
     "last_name": "Patient",
@@ -55,7 +57,7 @@ def book(booking, *, start=START, consent=True, staff=False, **details):
         start=start,
         patient=patient_details(sms_reminders=consent, **details),
         source="staff" if staff else "online",
-        now=NOW,
+        now=BOOKED_AT,
     )
 
 
@@ -112,7 +114,7 @@ def test_consent_is_recorded_from_the_online_form_with_when_and_how(
     data = {**FORM, "start": START.isoformat(), "idempotency_key": "k1"}
     if ticked:
         data["sms_reminders"] = "on"
-    review = client.post("/book/initial-evaluation/alex/details/", data)
+    review = client.post("/book/initial-evaluation/alex/details/", data, follow=True)
     assert ("Reminders to this phone" in review.content.decode()) is ticked
     assert client.post("/book/initial-evaluation/alex/confirm/", data).status_code == 302
     patient = Patient.objects.get()
@@ -134,7 +136,8 @@ def test_consent_is_recorded_from_the_online_form_with_when_and_how(
 def test_the_review_page_carries_an_unticked_box_as_unticked(booking, client, frozen_now):
     screen(client)
     data = {**FORM, "start": START.isoformat(), "idempotency_key": "k1"}
-    review = client.post("/book/initial-evaluation/alex/details/", data).content.decode()
+    review = client.post("/book/initial-evaluation/alex/details/", data, follow=True)
+    review = review.content.decode()
     assert 'name="sms_reminders" value="False"' in review
 
 
@@ -478,7 +481,7 @@ def test_reminder_goes_after_a_reschedule_too(booking, site, django_capture_on_c
     remind(django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         services.appointment_reschedule(
-            appointment=appointment, start=bend(2026, 11, 30, 15), staff=True, now=NOW
+            appointment=appointment, start=bend(2026, 11, 30, 15), staff=True, now=BOOKED_AT
         )
         send_due_reminders(DAY_BEFORE + timedelta(hours=4))
     assert len(sms.outbox) == 2
