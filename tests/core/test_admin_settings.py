@@ -36,6 +36,7 @@ def settings_form(clinic: ClinicSettings, hours: list[dict]) -> dict:
             "time_zone": clinic.time_zone,
             "record_retention_years": clinic.record_retention_years,
             "opening_hours": inline_formset(existing + new, initial=len(existing)),
+            "closures": inline_formset([]),
         }
     )
 
