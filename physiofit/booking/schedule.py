@@ -38,6 +38,8 @@ class Column:
     blocks: list[Block] = field(default_factory=list)
     free: list[FreeStart] = field(default_factory=list)
     closed: bool = True
+    # Why nobody is working: the clinic's closure (a holiday) that day, else not working.
+    closed_label: str = "Not working"
 
     @property
     def visits(self) -> list[Block]:
@@ -50,7 +52,7 @@ class Grid:
     first_minute: int  # minutes after local midnight where the axis starts (a whole hour)
     last_minute: int
     step: int
-    hidden_days: list[date] = field(default_factory=list)
+    hidden_days: list[str] = field(default_factory=list)  # "Sat 5 Dec", "Thu 26 Nov (…)"
 
     @property
     def minutes(self) -> int:
@@ -114,6 +116,8 @@ def build(
         busy = [i for i in calendar.unavailable]
         for day in days:
             column = Column(practitioner, day)
+            if closure := context.closure_on(day):
+                column.closed_label = closure_text(closure)
             day_start, day_end = selectors.local_day_bounds(day, day, zone)
             for working in engine.bookable_ranges(calendar, context.clinic_hours, day, zone):
                 column.closed = False
@@ -148,6 +152,11 @@ def build(
         # weekend), and says which, so seven columns fit a screen.
         hidden = [d for d in days if all(c.closed and not c.visits for c in columns if c.day == d)]
         columns = [c for c in columns if c.day not in hidden]
+        hidden = [
+            f"{d:%a} {d.day} {d:%b}"
+            + (f" ({closure_text(closure)})" if (closure := context.closure_on(d)) else "")
+            for d in hidden
+        ]
     first = min(edges, default=DEFAULT_HOURS[0] * 60)
     last = max(edges, default=DEFAULT_HOURS[1] * 60)
     first, last = (first // 60) * 60, -(-last // 60) * 60
@@ -163,6 +172,10 @@ def build(
         for start in column.free:
             start.top -= first
     return Grid(columns, first, last, step.seconds // 60, hidden)
+
+
+def closure_text(closure) -> str:
+    return f"Clinic closed: {closure.label}" if closure.label else "Clinic closed"
 
 
 def _free_starts(working: engine.Interval, busy, step: timedelta, now: datetime, zone):

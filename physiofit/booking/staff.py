@@ -377,7 +377,7 @@ def appointment_move(request, pk):
             messages.success(
                 request,
                 f"Moved {appointment.patient.first_name} {appointment.patient.last_name} to "
-                f"{_when(appointment.start, context.zone)} with {appointment.practitioner.name}.",
+                f"{short_when(appointment.start, context.zone)} with {appointment.practitioner.name}.",
             )
             return redirect(
                 _calendar_query(
@@ -400,9 +400,20 @@ def appointment_move(request, pk):
     )
 
 
-def _when(moment: datetime, zone) -> str:
+def short_when(moment: datetime, zone) -> str:
+    """Tue Dec 1, 10:00 AM (clinic time)."""
     local = moment.astimezone(zone)
     return f"{local:%a %b} {local.day}, {format_time(local.time())}"
+
+
+def booked_message(appointment: Appointment, zone, *, how: str = "") -> str:
+    """What the desk reads after booking: who, what, when, with whom, and the reference."""
+    patient = appointment.patient
+    return (
+        f"Booked {patient.first_name} {patient.last_name}{how}: {appointment.service.name}, "
+        f"{short_when(appointment.start, zone)} with {appointment.practitioner.name} "
+        f"({appointment.reference})."
+    )
 
 
 @staff_only
@@ -563,13 +574,7 @@ def appointment_create(request):
                             obj=appointment,
                             summary=f"booked by phone {appointment.reference}",
                         )
-                        messages.success(
-                            request,
-                            f"Booked {appointment.patient.first_name} "
-                            f"{appointment.patient.last_name}: {appointment.service.name}, "
-                            f"{_when(appointment.start, context.zone)} with "
-                            f"{practitioner.name} ({appointment.reference}).",
-                        )
+                        messages.success(request, booked_message(appointment, context.zone))
                         if screening is not None and (advice := kit.advice(screening)):
                             messages.warning(request, f"Read to the caller: {advice}")
                         return redirect("booking_calendar:appointment", appointment.pk)

@@ -20,12 +20,11 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from physiofit.core.audited_views import AuditedIndexView, AuditedViewSetMixin
-from physiofit.core.hours import format_time
 from physiofit.core.models import AuditEvent, audit
 
 from . import selectors, services
 from .models import Notification, Practitioner, WaitlistEntry
-from .staff import PERMISSION, staff_only
+from .staff import PERMISSION, booked_message, short_when, staff_only
 
 # Free times listed on an entry: enough to choose from on the phone, few enough to read out.
 MATCHING_TIMES = 10
@@ -51,12 +50,6 @@ def _short_day(day) -> str:
     return f"{day:%a %b} {day.day}"
 
 
-def _when(moment: datetime, zone) -> str:
-    """Tue Dec 1, 10:00 AM (clinic time)."""
-    local = moment.astimezone(zone)
-    return f"{_short_day(local)}, {format_time(local.time())}"
-
-
 def wished_days(entry: WaitlistEntry) -> str:
     if entry.first_day == entry.last_day:
         return _short_day(entry.first_day)
@@ -77,7 +70,7 @@ def status_line(entry: WaitlistEntry, zone) -> StatusLine:
         visit = entry.appointment
         return StatusLine(
             status.label,
-            f"{_when(visit.start, zone)} with {visit.practitioner.name} ({visit.reference})",
+            f"{short_when(visit.start, zone)} with {visit.practitioner.name} ({visit.reference})",
             reverse("booking_calendar:appointment", args=[visit.pk]),
         )
     offers = getattr(entry, "offers", None)
@@ -85,13 +78,13 @@ def status_line(entry: WaitlistEntry, zone) -> StatusLine:
         offer = offers[0]
         return StatusLine(
             status.label,
-            f"{_when(offer.offered_start, zone)} with {offer.offered_practitioner.name}; "
-            f"emailed {_when(offer.created_at, zone)} ({offer.get_status_display().lower()})",
+            f"{short_when(offer.offered_start, zone)} with {offer.offered_practitioner.name}; "
+            f"emailed {short_when(offer.created_at, zone)} ({offer.get_status_display().lower()})",
         )
     if status == WaitlistEntry.Status.EXPIRED:
         return StatusLine(status.label, f"last day was {_short_day(entry.last_day)}")
     if status == WaitlistEntry.Status.WITHDRAWN and entry.status_changed_at:
-        return StatusLine(status.label, _when(entry.status_changed_at, zone))
+        return StatusLine(status.label, short_when(entry.status_changed_at, zone))
     return StatusLine(status.label)
 
 
@@ -315,12 +308,7 @@ def entry_book(request, pk):
         obj=entry,
         summary=f"status: {before} → Booked ({appointment.reference})",
     )
-    messages.success(
-        request,
-        f"Booked {entry.patient.first_name} {entry.patient.last_name} from the waitlist: "
-        f"{entry.service.name}, {_when(appointment.start, context.zone)} with "
-        f"{practitioner.name} ({appointment.reference}).",
-    )
+    messages.success(request, booked_message(appointment, context.zone, how=" from the waitlist"))
     return redirect("booking_calendar:appointment", appointment.pk)
 
 
