@@ -125,7 +125,7 @@ def test_the_front_desk_books_a_series_from_the_patients_page(
     client,
     booking,
     patient,
-    front_desk,  # noqa: F811
+    front_desk,
 ):
     login_staff(client, front_desk)
     url = f"/admin/calendar/patient/{patient.pk}/series/"
@@ -169,7 +169,7 @@ def test_bad_series_input_is_refused_with_nothing_booked(
     client,
     booking,
     patient,
-    front_desk,  # noqa: F811
+    front_desk,
     changes,
 ):
     login_staff(client, front_desk)
@@ -213,7 +213,7 @@ def test_a_series_never_gives_the_patient_two_visits_at_once(booking, patient):
 
 
 @pytest.mark.parametrize("day", ["9999-12-31", "2030-01-01", "2020-01-01"])
-def test_a_series_starts_within_the_coming_year(client, booking, patient, front_desk, day):  # noqa: F811
+def test_a_series_starts_within_the_coming_year(client, booking, patient, front_desk, day):
     login_staff(client, front_desk)
     response = client.post(
         f"/admin/calendar/patient/{patient.pk}/series/",
