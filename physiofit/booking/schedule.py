@@ -100,9 +100,8 @@ def build(
     window = selectors.local_day_bounds(first_day, last_day, zone)
     visits = [
         a
-        for a in selectors.appointments_between(*window)
-        if a.practitioner_id in {p.pk for p in practitioners}
-        and (show_cancelled or a.status != Appointment.Status.CANCELLED)
+        for a in selectors.appointments_between(*window, practitioners=practitioners)
+        if show_cancelled or a.status != Appointment.Status.CANCELLED
     ]
     off_rows = list(
         TimeOff.objects.filter(

@@ -1,6 +1,7 @@
 """Reads for booking. Slot search runs a fixed number of queries, whatever the number of
 practitioners and days: settings, practitioners, working hours, time off, appointments."""
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -181,6 +182,7 @@ def calendars(
         status__in=ACTIVE_STATUSES,
         blocked_start__lt=window_end + timedelta(days=1),
         blocked_end__gt=window_start - timedelta(days=1),
+        blocked_start__gt=window_start - timedelta(days=1) - LONGEST_BLOCK,
     )
     if exclude_appointment is not None:
         appointments = appointments.exclude(pk=exclude_appointment)
@@ -258,12 +260,22 @@ def next_available_day(
     return found[0].start.astimezone(context.zone).date() if found else None
 
 
-def appointments_between(start: datetime, end: datetime, practitioner: Practitioner | None = None):
-    rows = Appointment.objects.filter(start__lt=end, end__gt=start).select_related(
-        "patient", "service", "practitioner"
-    )
+# No visit's blocked range is longer than this (the longest service, 8 hours, plus both
+# buffers of at most 2 hours): a lower bound on the start lets a window's reads use the start
+# and range indexes instead of scanning every appointment ever booked.
+LONGEST_BLOCK = timedelta(days=1)
+
+
+def appointments_between(
+    start: datetime, end: datetime, practitioner: Practitioner | None = None, *, practitioners=None
+):
+    rows = Appointment.objects.filter(
+        start__lt=end, end__gt=start, start__gt=start - LONGEST_BLOCK
+    ).select_related("patient", "service", "practitioner")
     if practitioner:
         rows = rows.filter(practitioner=practitioner)
+    if practitioners is not None:
+        rows = rows.filter(practitioner__in=practitioners)
     return rows.order_by("start")
 
 
@@ -347,14 +359,28 @@ def _digits(expression):
     return expression
 
 
+PHONE_WORD = re.compile(r"^[0-9()+.\-]+$")
+
+
+def _search_words(query: str) -> list[str]:
+    """The typed words, with a phone number typed in groups ("541 555 01") joined into one."""
+    words: list[str] = []
+    for word in query.split():
+        grouped = words and PHONE_WORD.match(words[-1]) and not _birthday(words[-1])
+        if grouped and PHONE_WORD.match(word) and not _birthday(word):
+            words[-1] += word
+        else:
+            words.append(word)
+    return words
+
+
 def patient_search(query: str, *, limit: int = PATIENT_SEARCH_LIMIT) -> list[Patient]:
     """Patients matching what the front desk types: every word must match a first or last
     name, an email (with @), a phone number (digits in any format) or a date of birth."""
-    words = query.split()[:6]
-    if not words or len(query.strip()) < 2:
+    if len(query.strip()) < 2:
         return []
     rows = Patient.objects.all()
-    for word in words:
+    for word in _search_words(query)[:6]:
         digits = "".join(ch for ch in word if ch.isdigit())
         if (birthday := _birthday(word)) is not None:
             rows = rows.filter(date_of_birth=birthday)
@@ -364,6 +390,8 @@ def patient_search(query: str, *, limit: int = PATIENT_SEARCH_LIMIT) -> list[Pat
             rows = rows.annotate(phone_digits=_digits(F("phone"))).filter(
                 phone_digits__contains=digits
             )
+        elif len(word) < 3:  # too short to be inside a word: the start of a name
+            rows = rows.filter(Q(first_name__istartswith=word) | Q(last_name__istartswith=word))
         else:
             rows = rows.filter(
                 Q(first_name__icontains=word)

@@ -117,7 +117,6 @@ def calendar(request):
         "cancelled": "1" if show_cancelled else "",
         "move": moving.pk if moving else "",
     }
-    here = _calendar_query(**keep, date=first.isoformat())
     return TemplateResponse(
         request,
         "booking/staff/_calendar_body.html" if request.htmx else "booking/staff/calendar.html",
@@ -134,7 +133,11 @@ def calendar(request):
             "today": today,
             "now": now,
             "now_minute": _now_line(grid, now, context.zone),
-            "here": here,
+            # A free time's link: where a click books, or moves the visit being moved (built
+            # once: the grid has hundreds of them).
+            "slot_base": reverse("booking_calendar:move", args=[moving.pk])
+            if moving
+            else reverse("booking_calendar:new"),
             "previous_url": _calendar_query(**keep, date=(first - step).isoformat()),
             "today_url": _calendar_query(**keep, date=today.isoformat()),
             "next_url": _calendar_query(**keep, date=(first + step).isoformat()),
