@@ -887,6 +887,7 @@ def waitlist_take_offer(
     practitioner: Practitioner,
     start: datetime,
     now: datetime | None = None,
+    with_booking: Callable[[Appointment], None] | None = None,
 ) -> Appointment:
     """Book an offered time for a waitlisted patient, if it is still free (first come, first
     served), and mark the entry booked with it. A repeated click returns the same visit."""
@@ -896,6 +897,7 @@ def waitlist_take_offer(
         start=start,
         source=Appointment.Source.ONLINE,
         now=now or timezone.now(),
+        with_booking=with_booking,
     )
 
 
@@ -905,6 +907,7 @@ def waitlist_book(
     practitioner: Practitioner,
     start: datetime,
     now: datetime | None = None,
+    with_booking: Callable[[Appointment], None] | None = None,
 ) -> Appointment:
     """Staff book a free time for a waitlisted patient on the phone: the same guard as any
     staff booking, on the entry's own patient record; the entry is marked booked with the
@@ -916,10 +919,11 @@ def waitlist_book(
         start=start,
         source=Appointment.Source.STAFF,
         now=now or timezone.now(),
+        with_booking=with_booking,
     )
 
 
-def _waitlist_book(*, entry, practitioner, start, source, now) -> Appointment:
+def _waitlist_book(*, entry, practitioner, start, source, now, with_booking=None) -> Appointment:
     key = f"waitlist-{entry.pk}-{practitioner.pk}-{start.isoformat()}"
     with transaction.atomic():
         # Locked first, then the practitioners (appointment_book): two clicks, or an offer
@@ -943,6 +947,7 @@ def _waitlist_book(*, entry, practitioner, start, source, now) -> Appointment:
             source=source,
             now=now,
             idempotency_key=key,
+            with_booking=with_booking,
         )
         entry.status = WaitlistEntry.Status.BOOKED
         entry.appointment = appointment

@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
+from wagtail import hooks
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -222,7 +223,22 @@ def _entry(pk) -> WaitlistEntry:
     )
 
 
-def _render_entry(request, entry, context, *, now, error="", status=200):
+def _slot_choice(data):
+    """One form lists the times: its button sends 'start practitioner'."""
+    if "slot" not in data:
+        return data
+    start, _, practitioner = data["slot"].partition(" ")
+    return {"start": start, "practitioner": practitioner}
+
+
+def _render_entry(request, entry, context, *, now, error="", status=200, screen=None, emergency=""):
+    kit = next((fn() for fn in hooks.get_hooks("phone_booking_screening")), None)
+    needed = (
+        entry.is_open
+        and kit is not None
+        and kit.needed(entry.service)
+        and next((fn(entry) for fn in hooks.get_hooks("waitlist_screening")), None) is None
+    )
     return TemplateResponse(
         request,
         "booking/waitlist_staff/entry.html",
@@ -234,6 +250,8 @@ def _render_entry(request, entry, context, *, now, error="", status=200):
             "times": matching_times(entry, now=now, context=context),
             "zone": context.zone,
             "error": error,
+            "emergency": emergency,
+            "screening": kit.render(request, screen or kit.form(), needed=True) if needed else "",
         },
         status=status,
     )
@@ -266,19 +284,48 @@ def _chosen_time(data) -> tuple[datetime | None, Practitioner | None]:
 @require_POST
 def entry_book(request, pk):
     """Book the chosen free time for the waitlisted patient through the booking guard, then
-    show the visit; a time taken meanwhile is refused in staff words, with fresh times."""
+    show the visit; a time taken meanwhile is refused in staff words, with fresh times. A
+    first visit takes the screening answered when the patient joined, or asks the questions
+    on the phone (as booking by phone does) when none was kept."""
     context = selectors.booking_context()
     entry = _entry(pk)
-    start, practitioner = _chosen_time(request.POST)
+    start, practitioner = _chosen_time(_slot_choice(request.POST))
     now = timezone.now()
     if start is None or practitioner is None:
         return _render_entry(
             request, entry, context, now=now, error="Choose one of the times listed.", status=400
         )
+    attach = next((fn(entry) for fn in hooks.get_hooks("waitlist_screening")), None)
+    kit = next((fn() for fn in hooks.get_hooks("phone_booking_screening")), None)
+    if attach is None and kit is not None and kit.needed(entry.service):
+        screen = kit.form(request.POST)
+        if not screen.is_valid():
+            return _render_entry(
+                request,
+                entry,
+                context,
+                now=now,
+                error=f"{entry.service.name} is a first visit: ask the screening questions "
+                "below, then book.",
+                status=400,
+                screen=screen,
+            )
+        screening, emergency = kit.result(screen)
+        if emergency:
+            audit(
+                user=request.user,
+                action=AuditEvent.Action.CREATE,
+                obj=entry,
+                summary="phone screening: emergency advice given, nothing booked",
+            )
+            return _render_entry(
+                request, entry, context, now=now, emergency=emergency, status=409, screen=screen
+            )
+        attach = kit.attach(screening, entry.service)
     before = entry.get_status_display()
     try:
         appointment = services.waitlist_book(
-            entry=entry, practitioner=practitioner, start=start, now=now
+            entry=entry, practitioner=practitioner, start=start, now=now, with_booking=attach
         )
     except services.BookingError as error:
         entry = _entry(pk)

@@ -606,7 +606,7 @@ def waitlist(request, service_slug, who):
     if not form.is_valid():
         return render(request, "waitlist", {**base, "form": form}, status=400)
     data = form.cleaned_data
-    services.waitlist_join(
+    entry = services.waitlist_join(
         service=service,
         practitioner=practitioner,
         patient=known or form.details(),
@@ -616,6 +616,11 @@ def waitlist(request, service_slug, who):
         afternoons=data["afternoons"],
         evenings=data["evenings"],
     )
+    # The screening answered before joining goes with the wish to the visit booked from it.
+    intake_services.screening_keep_for_waitlist(
+        screening=session_screening(request, service), entry=entry
+    )
+    forget_screening(request, service)
     return message(
         request,
         "You are on the waiting list",
@@ -655,7 +660,10 @@ def offer(request, token):
         )
     try:
         appointment = services.waitlist_take_offer(
-            entry=entry, practitioner=practitioner, start=start_at
+            entry=entry,
+            practitioner=practitioner,
+            start=start_at,
+            with_booking=intake_services.waitlist_screening_attach(entry),
         )
     except services.BookingError as error:
         return render(

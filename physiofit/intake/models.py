@@ -10,7 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from physiofit.booking.models import Appointment, Patient, Service
+from physiofit.booking.models import Appointment, Patient, Service, WaitlistEntry
 
 from . import instruments
 
@@ -39,6 +39,11 @@ class Screening(models.Model):
     service = models.ForeignKey(Service, null=True, on_delete=models.SET_NULL, related_name="+")
     appointment = models.OneToOneField(
         Appointment, null=True, blank=True, on_delete=models.CASCADE, related_name="screening"
+    )
+    # Answered before joining the waiting list: kept with the wish, and claimed by the visit
+    # booked from it (by the patient taking an offer, or by the front desk).
+    waitlist_entry = models.ForeignKey(
+        WaitlistEntry, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     tier = models.CharField(max_length=10, choices=TIER_CHOICES)
     reasons = models.JSONField(default=list, blank=True)

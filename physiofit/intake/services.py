@@ -123,6 +123,30 @@ def appointment_book_screened(
     return booking.appointment_book(service=service, with_booking=attach, **booking_arguments)
 
 
+def screening_keep_for_waitlist(*, screening: Screening | None, entry) -> None:
+    """The screening answered before joining the waiting list stays with the wish."""
+    if screening is not None:
+        Screening.objects.filter(pk=screening.pk, appointment=None).update(waitlist_entry=entry)
+
+
+def waitlist_screening_attach(entry):
+    """For a visit booked from a waitlist entry, inside its transaction: the screening kept with
+    the entry joins the visit (once), and a same-day tier alerts the clinicians. None when the
+    entry has no screening kept (the front desk then asks the questions on the phone)."""
+    screening = Screening.objects.filter(waitlist_entry=entry, appointment=None).first()
+    if screening is None:
+        return None
+
+    def attach(appointment: Appointment) -> None:
+        claimed = Screening.objects.filter(pk=screening.pk, appointment=None).update(
+            appointment=appointment
+        )
+        if claimed and screening.review == Screening.Review.PENDING:
+            notify_review(appointment.pk)
+
+    return attach
+
+
 def notify_review(appointment_id: int) -> None:
     from physiofit.booking.tasks import notify_appointment
 

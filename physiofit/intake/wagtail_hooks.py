@@ -8,7 +8,7 @@ from physiofit.core.models import AuditEvent, audit
 from physiofit.core.panels import DashboardPanel
 from physiofit.core.permissions import PermissionMenuItem
 
-from . import record_views, selectors, staff
+from . import record_views, selectors, services, staff
 
 
 @hooks.register("register_permissions")
@@ -122,6 +122,12 @@ def phone_booking_screening():
     from .phone import PhoneScreening
 
     return PhoneScreening()
+
+
+@hooks.register("waitlist_screening")
+def waitlist_screening(entry):
+    """Booking's waitlist page: the screening kept with the wish, to join the visit."""
+    return services.waitlist_screening_attach(entry)
 
 
 @hooks.register("visit_labels")

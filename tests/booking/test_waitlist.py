@@ -10,10 +10,14 @@ from django.contrib.auth.models import Permission
 from physiofit.booking import services, tasks
 from physiofit.booking.models import Appointment, WaitlistEntry
 from physiofit.core.models import AuditEvent
+from physiofit.intake import triage
 from tests.factories import patient_details
 from tests.staff import login_staff
 
 from .conftest import BEND, NOW, bend
+
+# The screening read over the phone (no answers were kept when the entry joined), all no.
+NO_RED_FLAGS = {f"screen-{q.key}": "no" for q in triage.red_flags().questions}
 
 pytestmark = pytest.mark.usefixtures("frozen_now")
 
@@ -147,7 +151,7 @@ def test_one_click_books_through_the_guard_marks_booked_and_lands_on_the_visit(
     start = bend(2026, 12, 1, 9)
     response = desk.post(
         f"/admin/waitlist/edit/{entry.pk}/book/",
-        {"start": start.isoformat(), "practitioner": booking["alex"].pk},
+        {"start": start.isoformat(), "practitioner": booking["alex"].pk, **NO_RED_FLAGS},
     )
     appointment = Appointment.objects.get(start=start)
     assert response.status_code == 302
@@ -176,7 +180,7 @@ def test_a_time_taken_meanwhile_is_refused_in_staff_words(desk, booking, entry):
     )
     response = desk.post(
         f"/admin/waitlist/edit/{entry.pk}/book/",
-        {"start": start.isoformat(), "practitioner": booking["alex"].pk},
+        {"start": start.isoformat(), "practitioner": booking["alex"].pk, **NO_RED_FLAGS},
     )
     assert response.status_code == 409
     assert "Alex Demo is booked or away then." in response.content.decode()
@@ -214,3 +218,70 @@ def test_the_front_desk_cannot_delete_or_add_entries(desk, entry):
     assert desk.get(f"/admin/waitlist/delete/{entry.pk}/").status_code in (302, 403)
     assert desk.get("/admin/waitlist/new/").status_code in (302, 403)
     assert WaitlistEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_a_first_visit_from_the_waitlist_asks_the_screening_on_the_phone(desk, booking, entry):
+    from physiofit.intake.models import Screening
+
+    start = bend(2026, 12, 1, 9)
+    choice = {"slot": f"{start.isoformat()} {booking['alex'].pk}"}
+    page = desk.get(f"/admin/waitlist/edit/{entry.pk}/").content.decode()
+    assert triage.red_flags().questions[0].text in page
+    unasked = desk.post(f"/admin/waitlist/edit/{entry.pk}/book/", choice)
+    assert unasked.status_code == 400
+    assert "ask the screening questions" in unasked.content.decode()
+    emergency = desk.post(
+        f"/admin/waitlist/edit/{entry.pk}/book/",
+        {**choice, **NO_RED_FLAGS, "screen-saddle_numbness": "yes"},
+    )
+    assert emergency.status_code == 409
+    assert "call 911" in emergency.content.decode()
+    assert not Appointment.objects.exists()
+    booked = desk.post(
+        f"/admin/waitlist/edit/{entry.pk}/book/",
+        {**choice, **NO_RED_FLAGS, "screen-weight_loss": "yes"},
+    )
+    assert booked.status_code == 302
+    visit = Appointment.objects.get()
+    kept = Screening.objects.get(appointment=visit)
+    assert (kept.channel, kept.tier, kept.review) == ("phone", "same_day", "pending")
+
+
+def test_the_screening_answered_on_joining_goes_to_the_visit_booked_from_it(booking, entry):
+    from physiofit.intake import services as intake_services
+    from physiofit.intake.models import Screening
+
+    answers = {q.key: False for q in triage.red_flags().questions} | {"pregnancy": True}
+    screening = intake_services.screening_record(answers=answers, service=booking["evaluation"])
+    intake_services.screening_keep_for_waitlist(screening=screening, entry=entry)
+    visit = services.waitlist_take_offer(
+        entry=entry,
+        practitioner=booking["alex"],
+        start=bend(2026, 12, 1, 9),
+        now=NOW,
+        with_booking=intake_services.waitlist_screening_attach(entry),
+    )
+    screening.refresh_from_db()
+    assert screening.appointment == visit
+    assert screening.tier == "flag"
+    # Nothing is left to attach to a second visit.
+    assert intake_services.waitlist_screening_attach(entry) is None
+    assert Screening.objects.count() == 1
+
+
+def test_the_desk_books_a_screened_entry_without_asking_again(desk, booking, entry):
+    from physiofit.intake import services as intake_services
+    from physiofit.intake.models import Screening
+
+    answers = {q.key: False for q in triage.red_flags().questions}
+    screening = intake_services.screening_record(answers=answers, service=booking["evaluation"])
+    intake_services.screening_keep_for_waitlist(screening=screening, entry=entry)
+    page = desk.get(f"/admin/waitlist/edit/{entry.pk}/").content.decode()
+    assert triage.red_flags().questions[0].text not in page
+    start = bend(2026, 12, 1, 9)
+    booked = desk.post(
+        f"/admin/waitlist/edit/{entry.pk}/book/",
+        {"slot": f"{start.isoformat()} {booking['alex'].pk}"},
+    )
+    assert booked.status_code == 302
+    assert Screening.objects.get().appointment == Appointment.objects.get()

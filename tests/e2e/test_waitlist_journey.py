@@ -46,6 +46,10 @@ def test_front_desk_books_a_waitlisted_patient_by_phone(live_server, page, demo_
     check_page(page, "waitlist-entry")
     offered = page.locator("#time-1").inner_text()
 
+    # Robin joined with no screening kept: the desk reads the questions and ticks the answers.
+    expect(page.get_by_text(re.compile("No screening answers were kept"))).to_be_visible()
+    for answer in page.locator(".pf-script input[type=radio][value=no]").all():
+        answer.check()
     book.first.click()
     expect(page.get_by_text(re.compile(r"Booked Robin Rider from the waitlist"))).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Appointment")
