@@ -212,6 +212,7 @@ def slot_search(
     now: datetime,
     context: BookingContext | None = None,
     exclude_appointment: int | None = None,
+    policy: engine.PolicySpec | None = None,
 ) -> list[engine.Slot]:
     """Bookable slots for a service with one practitioner, or merged over all ("any")."""
     context = context or booking_context()
@@ -230,7 +231,7 @@ def slot_search(
         ),
         clinic_hours=context.clinic_hours,
         service=service_spec(service),
-        policy=context.policy_spec,
+        policy=policy or context.policy_spec,
         now=now,
         first_day=first_day,
         last_day=last_day,

@@ -51,6 +51,11 @@ class BookingError(Exception):
             "online. Please call the clinic at {phone}."
         ),
         "not_active": "This appointment has already been cancelled or has taken place.",
+        "visit_started": (
+            "This visit has already started, so it cannot be moved: mark it completed or a "
+            "no-show, and book a new visit if one is needed."
+        ),
+        "patient_busy": "You already have a visit at that time.",
         "not_started": (
             "This visit has not started yet: it can be marked completed or a no-show from its "
             "start time on."
@@ -346,8 +351,11 @@ def nearest_alternatives(
     now: datetime,
     context: selectors.BookingContext,
     count: int = 3,
+    staff: bool = False,
+    exclude: int | None = None,
 ) -> list[engine.Slot]:
-    """Free slots closest to the wanted time, within three days either side."""
+    """Free slots closest to the wanted time, within three days either side: by the staff
+    rules when staff book (no notice), and with the visit being moved left out."""
     day = start.astimezone(context.zone).date()
     found = selectors.slot_search(
         service=service,
@@ -356,6 +364,8 @@ def nearest_alternatives(
         last_day=day + timedelta(days=3),
         now=now,
         context=context,
+        exclude_appointment=exclude,
+        policy=_policy(context, staff=staff),
     )
     return sorted(found, key=lambda slot: abs(slot.start - start))[:count]
 
@@ -438,6 +448,8 @@ def appointment_book(
                 ),
                 None,
             )
+            if isinstance(patient, Patient) and _patient_busy(patient, start, service):
+                raise BookingError("patient_busy")
             if chosen is None:
                 reason = _refusal(
                     practitioners=candidates,
@@ -481,10 +493,25 @@ def appointment_book(
     except BookingError as error:
         if error.code in WITH_ALTERNATIVES:
             error.alternatives = nearest_alternatives(
-                service=service, practitioner=practitioner, start=start, now=now, context=context
+                service=service,
+                practitioner=practitioner,
+                start=start,
+                now=now,
+                context=context,
+                staff=staff,
             )
         raise
     return appointment
+
+
+def _patient_busy(patient: Patient, start: datetime, service: Service) -> bool:
+    """Whether the known patient already has a booked visit overlapping this one (with any
+    practitioner: the guard keeps each practitioner to one patient, this one patient to one
+    place)."""
+    end = start + selectors.service_spec(service).duration
+    return patient.appointments.filter(
+        status=Appointment.Status.BOOKED, start__lt=end, end__gt=start
+    ).exists()
 
 
 def _replay(
@@ -631,6 +658,7 @@ STAFF_REASONS = {
     "start_in_past": "That time has passed.",
     "beyond_horizon": "Further ahead than bookings are taken.",
     "practitioner_unavailable": "{practitioner} does not offer this service.",
+    "patient_busy": "The patient already has a visit then.",
 }
 
 
@@ -732,6 +760,10 @@ def appointment_reschedule(
         _check_cutoff(appointment, now, staff=staff)
         if appointment.start == start and appointment.practitioner_id == target.pk:
             return appointment
+        if now >= appointment.start:
+            # It has begun (or passed): moving it would email the patient a new time for a
+            # visit that happened or was missed. Mark it instead, and book a new one.
+            raise BookingError("visit_started")
         reason = _refusal(
             practitioners=[target],
             service=appointment.service,
@@ -750,6 +782,8 @@ def appointment_reschedule(
                     start=start,
                     now=now,
                     context=context,
+                    staff=staff,
+                    exclude=appointment.pk,
                 )
             raise _start_error(reason, context, staff=staff, start=start, alternatives=alternatives)
         spec = selectors.service_spec(appointment.service)

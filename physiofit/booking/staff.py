@@ -163,6 +163,14 @@ class MoveForm(forms.Form):
     start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
     practitioner = forms.ModelChoiceField(Practitioner.objects.filter(active=True))
 
+    def clean_day(self) -> date:
+        # Staff book from today to a year ahead (the past is refused by the guard, with a
+        # message); far years are refused here, before any zone arithmetic can overflow.
+        day, today = self.cleaned_data["day"], timezone.now().date()
+        if not today - timedelta(days=2) <= day <= today + services.STAFF_HORIZON:
+            raise forms.ValidationError("Choose a day between today and a year from now.")
+        return day
+
 
 class PhoneBookingForm(PatientDetailsForm, MoveForm):
     """The time, the service, and the patient: an existing record chosen from the search

@@ -229,7 +229,10 @@ def test_refusals_are_in_staff_words_with_nearest_times_to_click(
     client, front_desk, booking, appointment, day, at, said
 ):
     login_staff(client, front_desk)
-    form = _phone_form(booking, day=day, start_time=at, patient=appointment.patient_id)
+    other = services.patient_create(
+        details=patient_details(first_name="Kim", email="kim@example.com")
+    )
+    form = _phone_form(booking, day=day, start_time=at, patient=other.pk, **NO_RED_FLAGS)
     response = client.post("/admin/calendar/new/", form)
     html = response.content.decode()
     assert response.status_code == 409
@@ -243,7 +246,7 @@ def test_refusals_are_in_staff_words_with_nearest_times_to_click(
     alternative = html.split('name="alternative" value="')[1].split('"')[0]
     booked = client.post("/admin/calendar/new/", {**form, "alternative": alternative})
     assert booked.status_code == 302
-    assert Appointment.objects.filter(patient=appointment.patient).count() == 2
+    assert Appointment.objects.filter(patient=other).count() == 1
 
 
 def test_move_asks_to_confirm_then_moves_through_the_guard(
@@ -496,3 +499,53 @@ def test_a_no_show_is_shown_as_not_happening_in_the_practitioners_feed(client, a
     [event] = Calendar.from_ical(feed.content).walk("VEVENT")
     assert str(event["STATUS"]) == "CANCELLED"
     assert str(event["SUMMARY"]).startswith("No-show: Initial evaluation")
+
+
+def test_one_patient_is_not_booked_twice_at_once_with_two_practitioners(
+    client, front_desk, booking, appointment
+):
+    login_staff(client, front_desk)
+    response = client.post(
+        "/admin/calendar/new/",
+        _phone_form(
+            booking,
+            practitioner=booking["jordan"].pk,
+            start_time="10:15",
+            patient=appointment.patient_id,
+        ),
+    )
+    assert response.status_code == 409
+    assert "The patient already has a visit then." in response.content.decode()
+    assert Appointment.objects.count() == 1
+
+
+def test_a_visit_that_has_started_cannot_be_moved(appointment):
+    with pytest.raises(services.BookingError, match="already started"):
+        services.appointment_reschedule(
+            appointment=appointment,
+            start=bend(2026, 12, 3, 10),
+            staff=True,
+            now=bend(2026, 12, 2, 10, 5),
+        )
+    assert Appointment.objects.get().start == bend(2026, 12, 2, 10)
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "2030-01-01"])
+def test_a_far_day_is_refused_with_a_message_not_an_error(
+    client, front_desk, booking, appointment, day
+):
+    login_staff(client, front_desk)
+    target = {"day": day, "start_time": "23:59", "practitioner": booking["alex"].pk}
+    move = f"/admin/calendar/appointment/{appointment.pk}/move/"
+    for response in (
+        client.get(move, target),
+        client.post(move, target),
+        client.post("/admin/calendar/new/", {**target, "patient": appointment.patient_id}),
+        client.post(
+            "/admin/calendar/new/",
+            {"alternative": f"{day} 23:59 {booking['alex'].pk}", "patient": appointment.patient_id},
+        ),
+    ):
+        assert response.status_code == 400
+        assert "Choose a" in response.content.decode()
+    assert Appointment.objects.get().start == bend(2026, 12, 2, 10)
