@@ -420,6 +420,17 @@ def patient_lookalikes(details, *, limit: int = PATIENT_SEARCH_LIMIT) -> list[Pa
     )
 
 
+def not_in_care(patients: list[Patient]) -> set[int]:
+    """The pks of those among `patients` never seen nor booked (one query)."""
+    seen = set(
+        Appointment.objects.filter(
+            patient__in=patients,
+            status__in=[Appointment.Status.BOOKED, Appointment.Status.COMPLETED],
+        ).values_list("patient_id", flat=True)
+    )
+    return {p.pk for p in patients} - seen
+
+
 def in_care(patient: Patient) -> bool:
     """Whether the patient has been seen or is booked: a follow-up is then the usual visit."""
     return patient.appointments.filter(

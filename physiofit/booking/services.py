@@ -317,6 +317,7 @@ def appointment_check_start(
     now: datetime | None = None,
     context: selectors.BookingContext | None = None,
     exclude_appointment: int | None = None,
+    staff: bool = False,
 ) -> None:
     """Raise the BookingError that says why `start` is not offered online for the service
     (with the practitioner, or with any when None); return when it is. Reads only: for the
@@ -330,7 +331,7 @@ def appointment_check_start(
         start=start,
         now=now,
         context=context,
-        staff=False,
+        staff=staff,
         exclude=exclude_appointment,
     )
     if reason is None:
@@ -338,9 +339,15 @@ def appointment_check_start(
     alternatives = ()
     if START_REFUSALS[reason] in WITH_ALTERNATIVES:
         alternatives = nearest_alternatives(
-            service=service, practitioner=practitioner, start=start, now=now, context=context
+            service=service,
+            practitioner=practitioner,
+            start=start,
+            now=now,
+            context=context,
+            staff=staff,
+            exclude=exclude_appointment,
         )
-    raise _start_error(reason, context, staff=False, start=start, alternatives=alternatives)
+    raise _start_error(reason, context, staff=staff, start=start, alternatives=alternatives)
 
 
 def nearest_alternatives(

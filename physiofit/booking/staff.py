@@ -198,6 +198,10 @@ class PhoneBookingForm(PatientDetailsForm, MoveForm):
         for name in self.DETAILS:
             self.fields[name].widget.attrs["autocomplete"] = "off"
         self.fields["phone"].widget.input_type = "tel"
+        if "sms_reminders" in self.fields:  # the desk speaks for the caller, who agreed
+            self.fields[
+                "sms_reminders"
+            ].label = "The patient agrees to text reminders at this number"
         self.fields["phone"].help_text = ""
         self.fields["date_of_birth"].help_text = ""
 
@@ -396,6 +400,30 @@ def appointment_move(request, pk):
                 )
             )
     proposed = _start(form, context) if form.is_valid() else None
+    if request.method == "GET" and proposed is not None and error is None:
+        # What the calendar proposed (a free time, a drop) is checked now, not after
+        # "Move": a drop on a taken time says so at once, with the nearest free times.
+        target = form.cleaned_data["practitioner"]
+        try:
+            if timezone.now() >= appointment.start:
+                raise services.BookingError("visit_started")
+            services.appointment_check_start(
+                service=appointment.service,
+                practitioner=target,
+                start=proposed,
+                context=context,
+                exclude_appointment=appointment.pk,
+                staff=True,
+            )
+        except services.BookingError as refused:
+            error, status = services.staff_reason(refused, target), 409
+            alternatives = _alternatives(refused.alternatives)
+        audit(
+            user=request.user,
+            action=AuditEvent.Action.VIEW,
+            obj=appointment,
+            summary=f"move proposed for {appointment.reference}",
+        )
     return TemplateResponse(
         request,
         "booking/staff/move.html",
@@ -630,6 +658,8 @@ def patient_search(request):
             "patients": found,
             "searched": len(query.strip()) >= 2,
             "selected": request.POST.get("patient"),
+            # Not seen or booked before: the usual visit is a first one, with screening.
+            "first_visit": selectors.not_in_care(found),
         },
     )
 
@@ -782,6 +812,13 @@ def feed_revoke(request, pk):
 
 @staff_only
 def feeds(request):
+    # The addresses are credentials: who saw them is kept.
+    audit(
+        user=request.user,
+        action=AuditEvent.Action.VIEW,
+        object_type="booking.practitioner",
+        summary="calendar feed addresses",
+    )
     return TemplateResponse(
         request,
         "booking/staff/feeds.html",
@@ -834,6 +871,7 @@ def today_panel(request):
         "visits": visits,
         "mine": mine,
         "today": today,
+        "now": now,
         "zone": context.zone,
         "arrived": sum(1 for a in visits if a.arrived_at or a.status == "completed"),
     }

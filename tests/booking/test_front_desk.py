@@ -345,7 +345,7 @@ def test_the_visit_page_offers_what_can_be_done_now(client, front_desk, appointm
     html = client.get(url).content.decode()  # two days ahead
     assert "Mark completed" not in html
     assert "Check in" not in html
-    assert "can be marked from 10:00 AM on" in html
+    assert "can be marked from Wednesday, December 2, 2026 at 10:00 AM PST on" in html
     assert "Late cancellation" not in html
     refused = client.post(url + "action/", {"action": "no_show"}, follow=True)
     assert "has not started yet" in refused.content.decode()
@@ -549,3 +549,40 @@ def test_a_far_day_is_refused_with_a_message_not_an_error(
         assert response.status_code == 400
         assert "Choose a" in response.content.decode()
     assert Appointment.objects.get().start == bend(2026, 12, 2, 10)
+
+
+def test_the_reason_for_visit_is_for_clinical_staff_only(
+    client, front_desk, booking, appointment, django_user_model
+):
+    from django.contrib.auth.models import Permission
+
+    Appointment.objects.filter(pk=appointment.pk).update(reason_for_visit="Knee pain")
+    login_staff(client, front_desk)
+    url = f"/admin/calendar/appointment/{appointment.pk}/"
+    assert "Knee pain" not in client.get(url).content.decode()
+    front_desk.user_permissions.add(Permission.objects.get(codename="view_clinical_record"))
+    front_desk = django_user_model.objects.get(pk=front_desk.pk)
+    assert "Knee pain" in client.get(url).content.decode()
+
+
+def test_a_drop_on_a_taken_time_is_refused_before_confirming(
+    client, front_desk, booking, appointment
+):
+    other = services.appointment_book(
+        service=booking["evaluation"],
+        practitioner=booking["alex"],
+        start=bend(2026, 12, 3, 10),
+        patient=patient_details(first_name="Kim", email="kim@example.com"),
+        now=NOW,
+    )
+    login_staff(client, front_desk)
+    page = client.get(
+        f"/admin/calendar/appointment/{appointment.pk}/move/",
+        {"practitioner": booking["alex"].pk, "day": "2026-12-03", "start_time": "10:00"},
+    )
+    html = page.content.decode()
+    assert page.status_code == 409
+    assert "Alex Demo is booked or away then." in html
+    assert "Move to <strong>" not in html
+    assert "Nearest free times" in html
+    assert Appointment.objects.get(pk=other.pk).start == bend(2026, 12, 3, 10)
