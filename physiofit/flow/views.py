@@ -3,6 +3,7 @@ review → confirm; and the private manage page behind a signed link."""
 
 import re
 import secrets
+import time
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
@@ -38,6 +39,20 @@ IDEMPOTENCY_KEY = re.compile(r"[-A-Za-z0-9_]{1,64}")
 # the review is a plain GET (the back button never resubmits a form) and no detail is ever
 # in a URL.
 DETAILS_KEY = "booking_details"
+# Typed details are kept for one booking attempt, not for the browser's session: on a shared
+# computer the next person must not find the last one's name and birthday filled in.
+DETAILS_KEPT_FOR = 30 * 60  # seconds
+
+
+def _kept_details(request) -> dict | None:
+    kept = request.session.get(DETAILS_KEY)
+    if not isinstance(kept, dict) or "at" not in kept:
+        request.session.pop(DETAILS_KEY, None)
+        return None
+    if time.time() - kept["at"] > DETAILS_KEPT_FOR:
+        request.session.pop(DETAILS_KEY, None)
+        return None
+    return kept["data"]
 
 
 def _rate_limited(request) -> TemplateResponse | None:
@@ -249,7 +264,7 @@ def details(request, service_slug, who):
         return HttpResponseRedirect(review_url)
     if request.method == "GET":
         # Back from the review: what was typed is still there.
-        form = BookingDetailsForm(initial=request.session.get(DETAILS_KEY) or None)
+        form = BookingDetailsForm(initial=_kept_details(request))
         return render(request, "details", {**base, "form": form})
     if refusal := _rate_limited(request):
         return refusal
@@ -257,7 +272,8 @@ def details(request, service_slug, who):
     if not form.is_valid():
         return render(request, "details", {**base, "form": form}, status=400)
     request.session[DETAILS_KEY] = {
-        name: request.POST.get(name, "") for name in form.fields if name in request.POST
+        "at": time.time(),
+        "data": {name: request.POST.get(name, "") for name in form.fields if name in request.POST},
     }
     return HttpResponseRedirect(review_url)
 
@@ -285,7 +301,7 @@ def review(request, service_slug, who):
             "review",
             {**page, "patient": known, "known": True, "reason_form": VisitReasonForm()},
         )
-    form = BookingDetailsForm(request.session.get(DETAILS_KEY) or {})
+    form = BookingDetailsForm(_kept_details(request) or {})
     if not form.is_valid():  # none kept (a new browser, or already booked): ask again
         return HttpResponseRedirect(_details_url(service, who, start_at))
     return render(

@@ -75,6 +75,10 @@ def _appointments(patient: Patient, zone: ZoneInfo) -> list[dict]:
             "booked_by": a.source,
             "booked_at": _when(a.created_at, zone),
             "cancelled_at": _when(a.cancelled_at, zone),
+            "cancel_reason": a.get_cancel_reason_display() if a.cancel_reason else "",
+            "late_cancellation": a.late_cancel,
+            "checked_in_at": _when(a.arrived_at, zone),
+            "reason_for_visit": a.reason_for_visit,
         }
         for a in rows.order_by("start", "pk")
     ]

@@ -45,6 +45,8 @@ PORTAL_SESSION_KEYS = (
     SESSION_PORTAL_LINK,
     SESSION_PORTAL_STARTED,
     SESSION_PORTAL_SEEN,
+    # Details typed into a booking form (the booking flow's key): gone with the sign-out.
+    "booking_details",
 )
 # "Last seen" is written at most this often (seconds): not one session save per request.
 SEEN_RESOLUTION = 30

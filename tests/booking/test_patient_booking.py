@@ -7,6 +7,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.test import Client
 
 from physiofit.booking.models import Appointment, Notification, Patient
@@ -136,6 +137,18 @@ def test_details_go_through_the_session_never_the_url(client):
     assert "/details/" in again["Location"]
 
 
+def test_typed_details_are_forgotten_after_half_an_hour(client):
+    location = details_then_review(client, LATER)["Location"]
+    assert client.get(location).status_code == 200
+    # As if half an hour had passed: the kept details are older than they may be.
+    with mock.patch("physiofit.flow.views.DETAILS_KEPT_FOR", -1):
+        again = client.get(location)
+        assert again.status_code == 302
+        assert "/details/" in again["Location"]
+        back = client.get("/book/initial-evaluation/alex/details/", {"start": LATER.isoformat()})
+        assert "sam@example.com" not in back.content.decode()
+
+
 def test_details_form_has_input_types_and_autocomplete_hints(client):
     page = client.get(
         "/book/initial-evaluation/alex/details/", {"start": LATER.isoformat()}
@@ -210,7 +223,11 @@ def test_the_reason_for_visit_is_stored_and_shown_to_staff(client, front_desk):
     assert appointment.reason_for_visit == "Sore shoulder when lifting"
     staff = Client()
     login_staff(staff, front_desk)
-    page = staff.get(f"/admin/calendar/appointment/{appointment.pk}/").content.decode()
+    url = f"/admin/calendar/appointment/{appointment.pk}/"
+    # Health words: for clinical staff, not the front desk.
+    assert "Sore shoulder" not in staff.get(url).content.decode()
+    front_desk.user_permissions.add(Permission.objects.get(codename="view_clinical_record"))
+    page = staff.get(url).content.decode()
     assert "Reason for visit" in page
     assert "Sore shoulder when lifting" in page
 

@@ -101,6 +101,8 @@ def test_the_json_has_every_documented_key_with_iso_dates(filled, site):
     (visit,) = record["appointments"]
     assert visit["start"] == "2026-12-02T10:00:00-08:00"  # clinic time, with its offset
     assert visit["reference"] == filled.reference
+    # What the desk recorded about the visit is the patient's too.
+    assert {"cancel_reason", "late_cancellation", "checked_in_at", "reason_for_visit"} <= set(visit)
     (screening,) = record["screenings"]
     assert screening["result"] == "clear"
     assert {"key", "question", "answer"} == set(screening["answers"][0])
