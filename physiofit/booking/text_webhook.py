@@ -4,6 +4,9 @@ Set it in the Twilio console (the number's "A message comes in", HTTP POST) to
 https://<your site>/sms/twilio/ exactly as the site is reached: the signature covers the URL.
 """
 
+import hashlib
+
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -15,6 +18,10 @@ from . import texts
 
 # Far above what a clinic's patients reply in ten minutes; a flood of forged posts stops here.
 RATE_LIMIT = 120
+# A message is acted on once: a signed post replayed later (a captured START, say) changes
+# nothing. Twilio retries a failed delivery within minutes; a month covers any replay window
+# a clinic would notice.
+SEEN_FOR = 30 * 24 * 3600
 # Twilio's own opt-out handling answers STOP and START; our answer adds no second reply.
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
@@ -33,5 +40,9 @@ def twilio_inbound(request):
         request.build_absolute_uri(), params, request.headers.get("X-Twilio-Signature", "")
     ):
         return HttpResponse("Signature refused.", status=403, content_type="text/plain")
+    sid = request.POST.get("MessageSid", "")
+    seen = f"sms-sid:{hashlib.sha256(sid.encode()).hexdigest()}"
+    if sid and not cache.add(seen, 1, SEEN_FOR):
+        return HttpResponse(EMPTY_TWIML, content_type="text/xml")  # already acted on
     texts.sms_reply_receive(number=request.POST.get("From", ""), body=request.POST.get("Body", ""))
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")

@@ -5,6 +5,7 @@ START through Twilio's signed webhook; and no phone number in any log line."""
 import base64
 import hashlib
 import hmac
+import itertools
 import json
 import logging
 import urllib.error
@@ -305,8 +306,12 @@ def twilio(settings):
     settings.SMS_OPTIONS = {"account_sid": SID, "auth_token": TOKEN, "sender": "+15415550199"}
 
 
+MESSAGE_IDS = itertools.count(1)
+
+
 def inbound(client, fields, *, signature=None, url="http://testserver/sms/twilio/"):
-    fields = {"AccountSid": SID, "To": "+15415550199", "MessageSid": "SM1", **fields}
+    sid = f"SM{next(MESSAGE_IDS)}"
+    fields = {"AccountSid": SID, "To": "+15415550199", "MessageSid": sid, **fields}
     if signature is None:  # signed as Twilio signs, for the address it calls
         text = url + "".join(k + fields[k] for k in sorted(fields))
         signature = base64.b64encode(
@@ -486,3 +491,16 @@ def test_reminder_goes_after_a_reschedule_too(booking, site, django_capture_on_c
         send_due_reminders(DAY_BEFORE + timedelta(hours=4))
     assert len(sms.outbox) == 2
     assert "on Mon Nov 30 at 3:00 PM." in sms.outbox[-1].body
+
+
+def test_a_replayed_message_is_acted_on_once(family):
+    parent = family[0]
+    client = Client()
+    inbound(client, {"From": NUMBER, "Body": "STOP"})
+    start = {"From": NUMBER, "Body": "START", "MessageSid": "SM-replayed"}
+    inbound(client, start)
+    assert states(parent)[0] == ("given", "reply")
+    inbound(client, {"From": NUMBER, "Body": "STOP"})
+    # The same signed START, posted again later: already acted on, so it changes nothing.
+    assert inbound(client, start).status_code == 200
+    assert states(parent)[0] == ("withdrawn", "reply")
