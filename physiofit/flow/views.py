@@ -404,6 +404,10 @@ def _book_again_url(appointment: Appointment) -> str | None:
     service (the same practitioner is one click further: they may not be free)."""
     if not appointment.service.bookable_online:
         return None
+    if appointment.service.audience == Service.Audience.RETURNING:
+        # A follow-up is booked signed in (the patient page sends a sign-in link): the
+        # booking pages refuse it to a visitor they cannot tell from anyone else.
+        return reverse("intake:portal")
     return reverse("booking:practitioner", args=[appointment.service.slug])
 
 

@@ -316,3 +316,22 @@ def test_reschedule_inside_the_cutoff_is_refused_with_the_phone(client):
         assert response.status_code == 409
         assert "(541) 555-0100" in response.content.decode()
         assert client.get(f"/appointments/{token}/cancel/").status_code == 409
+
+
+def test_booking_a_cancelled_follow_up_again_starts_at_the_patient_page(client, booking):
+    from physiofit.booking import services
+
+    appointment, token = manage_token(client)
+    follow_up = services.appointment_book(
+        service=booking["follow_up"],
+        practitioner=booking["alex"],
+        start=LATER + timedelta(days=7),
+        patient=appointment.patient,
+        now=NOW,
+    )
+    token = manage_link_create(appointment=follow_up)
+    client.post(f"/appointments/{token}/cancel/")
+    page = client.get(f"/appointments/{token}/").content.decode()
+    assert 'href="/portal/"' in page
+    assert "sign in to your patient page" in page
+    assert 'href="/book/follow-up-visit/"' not in page
