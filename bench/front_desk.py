@@ -22,7 +22,6 @@ import platform
 import random
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -54,8 +53,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
-from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+from measure import Step, commit, outline, recreate_database, scans, signed_in_client  # noqa: E402
 
 from physiofit.booking import selectors  # noqa: E402
 from physiofit.booking.models import (  # noqa: E402
@@ -238,17 +236,6 @@ def seed(today: date, now: datetime, rng: random.Random):
     return service, evaluation, practitioners, patient_ids, free
 
 
-def recreate_database(*, drop_only: bool = False) -> None:
-    import psycopg
-
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    admin = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as admin_connection:
-        admin_connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            admin_connection.execute(f'CREATE DATABASE "{name}"')
-
-
 def front_desk_user() -> User:
     """The desk: the admin, patients and their visits; no clinical records, no notes."""
     group = Group.objects.create(name="Front desk")
@@ -260,71 +247,6 @@ def front_desk_user() -> User:
     user = User.objects.create_user("desk", first_name="Front", last_name="Desk")
     user.groups.add(group)
     return user
-
-
-def signed_in_client(user: User) -> Client:
-    """The desk signed in with both factors, as the admin requires."""
-    client = Client()
-    client.force_login(user)
-    device = TOTPDevice.objects.create(user=user, name="Bench authenticator", confirmed=True)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
-
-
-class Step:
-    """One measured step: timings after the warm-ups, time spent waiting on the database, and
-    the queries of the last run."""
-
-    def __init__(self, name: str):
-        self.name, self.times, self.database, self.counts = name, [], [], []
-        self.queries, self.cold = [], None
-
-    def run(self, run: int, send, url: str, expect: int, data=None):
-        waited = []
-
-        def timed(execute, sql, params, many, context):
-            began = time.perf_counter()
-            try:
-                return execute(sql, params, many, context)
-            finally:
-                waited.append(time.perf_counter() - began)
-
-        # The query log keeps 9,000 entries and is not cleared between captures: past that,
-        # CaptureQueriesContext counts nothing.
-        connection.queries_log.clear()
-        with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(timed):
-            began = time.perf_counter()
-            response = send(url, data)
-            elapsed = (time.perf_counter() - began) * 1000
-        if response.status_code != expect:
-            raise RuntimeError(f"{self.name}: HTTP {response.status_code}, expected {expect}")
-        if self.cold is None:
-            self.cold = elapsed
-        if run >= WARM_UPS:
-            self.add(elapsed, sum(waited) * 1000, len(captured.captured_queries))
-            self.queries = captured.captured_queries
-        return response, elapsed
-
-    def add(self, elapsed: float, database: float, count: int) -> None:
-        self.times.append(elapsed)
-        self.database.append(database)
-        self.counts.append(count)
-
-    @property
-    def p95(self) -> float:
-        return sorted(self.times)[int(len(self.times) * 0.95) - 1]
-
-    def line(self) -> str:
-        counts = f"{min(self.counts)}" + (
-            f"-{max(self.counts)}" if max(self.counts) != min(self.counts) else ""
-        )
-        return (
-            f"{self.name:<44} {len(self.times):>4} {statistics.median(self.times):>7.1f} "
-            f"{self.p95:>7.1f} {max(self.times):>7.1f} {counts:>8} "
-            f"{statistics.median(self.database):>6.1f}"
-        )
 
 
 def get(client: Client, **headers):
@@ -471,29 +393,6 @@ def growth(client: Client, practitioners, today: date) -> list[tuple[str, int, i
     return found
 
 
-def scans(plan: dict) -> list[str]:
-    found = []
-    if "Relation Name" in plan:
-        how = plan["Node Type"] + (f" using {plan['Index Name']}" if "Index Name" in plan else "")
-        found.append(f"{how} on {plan['Relation Name']}")
-    for child in plan.get("Plans", []):
-        found += scans(child)
-    return found
-
-
-def outline(plan: dict) -> str:
-    """A plan in one line: `Limit > Index Scan using ... on ...`, joins as `Nested Loop(a, b)`."""
-    node = plan["Node Type"]
-    if "Index Name" in plan:
-        node += f" using {plan['Index Name']}"
-    if "Relation Name" in plan:
-        node += f" on {plan['Relation Name']}"
-    children = [outline(child) for child in plan.get("Plans", [])]
-    if len(children) == 1:
-        return f"{node} > {children[0]}"
-    return f"{node}({', '.join(children)})" if children else node
-
-
 def explain(steps: list[Step]) -> None:
     """Each SELECT of each step's last run that reads a table of more than 10,000 rows,
     explained and run again, with how it reads those tables; sequential scans are listed."""
@@ -530,20 +429,13 @@ def explain(steps: list[Step]) -> None:
         print(f"  {name}: {scan}")
 
 
-def commit() -> str:
-    described = subprocess.run(
-        ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
-    )
-    return described.stdout.strip() or "unknown"
-
-
 def counts() -> str:
     tables = {"patients": Patient, "appointments": Appointment, "time-off rows": TimeOff}
     return ", ".join(f"{model.objects.count():,} {name}" for name, model in tables.items())
 
 
 def main() -> int:
-    recreate_database()
+    recreate_database(DATABASE_URL)
     static = subprocess.Popen(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
         cwd=ROOT,
@@ -608,7 +500,7 @@ def main() -> int:
     finally:
         static.wait()
         connection.close()
-        recreate_database(drop_only=True)
+        recreate_database(DATABASE_URL, drop_only=True)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
