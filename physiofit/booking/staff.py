@@ -640,7 +640,8 @@ def appointment_create(request):
 def patient_search(request):
     """htmx, as the desk types: matching patients as choices for the booking form. A POST, so
     what was typed (a name, a birthday) stays out of addresses and logs."""
-    query = request.POST.get("q", "")[:100]
+    # PostgreSQL refuses a NUL in a string; no name, phone or email has a control character.
+    query = "".join(ch for ch in request.POST.get("q", "")[:100] if ch.isprintable())
     found = selectors.patient_search(query)
     if found:
         audit(

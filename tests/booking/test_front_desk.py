@@ -586,3 +586,10 @@ def test_a_drop_on_a_taken_time_is_refused_before_confirming(
     assert "Move to <strong>" not in html
     assert "Nearest free times" in html
     assert Appointment.objects.get(pk=other.pk).start == bend(2026, 12, 3, 10)
+
+
+def test_a_search_with_control_characters_is_a_search_not_an_error(client, front_desk, appointment):
+    login_staff(client, front_desk)
+    response = client.post("/admin/calendar/patients/search/", {"q": "sa\x00m\x07"})
+    assert response.status_code == 200
+    assert "Sam Patient" in response.content.decode()
