@@ -128,6 +128,22 @@ def _who(service: Service, who: str) -> Practitioner | None:
     return get_object_or_404(selectors.practitioners_for(service), slug=who)
 
 
+def _opening(
+    request, service_slug: str, who: str, *, screen_new: bool = True
+) -> tuple[TemplateResponse | None, Service, Practitioner | None, Patient | None]:
+    """What every booking step starts with: the service and practitioner named in the address,
+    then the screening and sign-in gates. Returns (a gate's page or None, service, practitioner,
+    the signed-in patient the visit is for or None). screen_new=False leaves a new-patient
+    service's screening to the booking itself (confirm: a double click must replay)."""
+    service = _service(service_slug)
+    practitioner = _who(service, who)
+    screen = screen_new or service.audience == Service.Audience.RETURNING
+    if screen and (gate := screening_gate(request, service)):
+        return gate, service, practitioner, None
+    gate, known = _booking_for(request, service)
+    return gate, service, practitioner, known
+
+
 def _parse_start(value: str | None) -> datetime | None:
     try:
         start = datetime.fromisoformat(value or "")
@@ -205,11 +221,8 @@ def choose_practitioner(request, service_slug):
 
 def week(request, service_slug, who):
     """Choose a time: the next available one, or a day in the month picker, then its times."""
-    service = _service(service_slug)
-    practitioner = _who(service, who)
-    if gate := screening_gate(request, service):
-        return gate
-    if gate := _in_care_gate(request, service)[0]:
+    gate, service, practitioner, _known = _opening(request, service_slug, who)
+    if gate:
         return gate
     context = selectors.booking_context()
     picker = time_picker(
@@ -240,11 +253,7 @@ def week(request, service_slug, who):
 def details(request, service_slug, who):
     """GET: the details form for a chosen time. POST: validate, keep them in the session and
     go to the review (a signed-in patient goes straight there: their details are on file)."""
-    service = _service(service_slug)
-    practitioner = _who(service, who)
-    if gate := screening_gate(request, service):
-        return gate
-    gate, known = _booking_for(request, service)
+    gate, service, practitioner, known = _opening(request, service_slug, who)
     if gate:
         return gate
     source = request.POST if request.method == "POST" else request.GET
@@ -280,11 +289,7 @@ def details(request, service_slug, who):
 
 def review(request, service_slug, who):
     """The booking to confirm, with the details kept from the details step (or on file)."""
-    service = _service(service_slug)
-    practitioner = _who(service, who)
-    if gate := screening_gate(request, service):
-        return gate
-    gate, known = _booking_for(request, service)
+    gate, service, practitioner, known = _opening(request, service_slug, who)
     if gate:
         return gate
     start_at = _parse_start(request.GET.get("start"))
@@ -318,15 +323,9 @@ def review(request, service_slug, who):
 
 @require_POST
 def confirm(request, service_slug, who):
-    service = _service(service_slug)
-    practitioner = _who(service, who)
     # New-patient screening is checked by the booking below (a double click must replay);
     # a follow-up asks no questions, so its gates run here.
-    if service.audience == Service.Audience.RETURNING and (
-        gate := screening_gate(request, service)
-    ):
-        return gate
-    gate, known = _booking_for(request, service)
+    gate, service, practitioner, known = _opening(request, service_slug, who, screen_new=False)
     if gate:
         return gate
     start_at = _parse_start(request.POST.get("start"))
@@ -600,11 +599,7 @@ def manage_reschedule(request, token):
 
 @require_http_methods(["GET", "POST"])
 def waitlist(request, service_slug, who):
-    service = _service(service_slug)
-    practitioner = _who(service, who)
-    if gate := screening_gate(request, service):
-        return gate
-    gate, known = _booking_for(request, service)
+    gate, service, practitioner, known = _opening(request, service_slug, who)
     if gate:
         return gate
     base = {"service": service, "practitioner": practitioner, "who": who, "known": known}

@@ -99,5 +99,7 @@ def test_new_patient_books_on_a_phone(live_server, browser, demo_site, check_pag
         assert identifying not in href
     # Inside the cut-off: the manage page says so and offers no online change.
     expect(page.get_by_text("can no longer be changed online")).to_be_visible()
+    # The booked time in London time too, on the page the patient keeps.
+    expect(page.locator(".summary .local-time")).to_contain_text("your time")
     check_page(page, "phone-booked")
     context.close()

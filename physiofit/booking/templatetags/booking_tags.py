@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import format_html
 
 from physiofit.core.hours import format_time
 
@@ -17,6 +18,18 @@ def long_when(moment, zone) -> str:
     """Tuesday, December 1, 2026 at 9:15 AM PST."""
     local = moment.astimezone(zone)
     return f"{local:%A, %B} {local.day}, {local:%Y} at {format_time(local.time())} {local:%Z}"
+
+
+@register.filter
+def when_element(moment, zone) -> str:
+    """long_when in a <time> element that static/js/local-time.js adds the reader's own time
+    beside, when their device's clock differs from the clinic's."""
+    return format_html(
+        '<time datetime="{}" data-local="{}">{}</time>',
+        moment.isoformat(),
+        zone.key,
+        long_when(moment, zone),
+    )
 
 
 @register.filter
