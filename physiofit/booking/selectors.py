@@ -280,6 +280,24 @@ def appointments_between(
     return rows.order_by("start")
 
 
+def booked_on_closed_days(context: BookingContext, today: date, practitioner=None) -> list:
+    """Visits still booked on a day the clinic has since closed (a holiday entered after they
+    were booked), from today on: each needs a call to move or cancel it. One query per
+    closure still ahead; clinics have a handful."""
+    found = []
+    for closure in context.closures:
+        if closure.last_day < today:
+            continue
+        first = max(closure.first_day, today)
+        rows = appointments_between(
+            *local_day_bounds(first, closure.last_day, context.zone), practitioner
+        ).filter(status=Appointment.Status.BOOKED)
+        for row in rows:
+            row.closure = closure
+            found.append(row)
+    return sorted(found, key=lambda a: a.start)
+
+
 def active_overlaps(practitioner_id: int, blocked: engine.Interval, exclude: int | None = None):
     rows = Appointment.objects.filter(
         Q(practitioner_id=practitioner_id)

@@ -870,6 +870,7 @@ def today_panel(request):
     )
     return {
         "visits": visits,
+        "on_closed_days": selectors.booked_on_closed_days(context, today, mine),
         "mine": mine,
         "today": today,
         "now": now,

@@ -181,3 +181,47 @@ def test_the_staff_grid_shows_no_working_time_on_a_closure_day(site, booking):
     assert day.closed
     assert day.closed_label == "Clinic closed: Christmas Eve"
     assert not day.free
+
+
+def test_the_dashboard_lists_visits_booked_before_their_day_was_closed(
+    client, front_desk, booking, site
+):
+    from unittest import mock
+
+    from physiofit.booking import staff
+    from tests.staff import login_staff
+
+    def book(practitioner, hour, first_name):
+        return services.appointment_book(
+            service=booking["evaluation"],
+            practitioner=booking[practitioner],
+            start=bend(2026, 12, 24, hour),
+            patient=patient_details(first_name=first_name, email=f"{first_name}@example.com"),
+            now=NOW,
+        )
+
+    stranded = book("alex", 9, "Robin")
+    book("jordan", 11, "Kim")
+    cancelled = book("alex", 14, "Lee")
+    services.appointment_cancel(appointment=cancelled, now=NOW)
+    close(site, CHRISTMAS_EVE, label="Christmas Eve")  # entered after the visits were booked
+    login_staff(client, front_desk)
+    clock = mock.Mock(now=lambda: NOW)
+    with mock.patch.object(staff, "timezone", clock):
+        html = client.get("/admin/").content.decode()
+    assert "2 visits still booked on days the clinic is closed" in html
+    assert f"/admin/calendar/appointment/{stranded.pk}/" in html
+    assert "Thursday, December 24, 9:00 AM: Robin Patient</a> with Alex" in html
+    assert "(Christmas Eve)" in html
+    assert "Lee Patient" not in html  # cancelled: nothing to do
+    # A therapist sees only their own.
+    booking["alex"].user = front_desk
+    booking["alex"].save()
+    with mock.patch.object(staff, "timezone", clock):
+        mine = client.get("/admin/").content.decode()
+    assert "1 visit still booked on days the clinic is closed" in mine
+    assert "Kim" not in mine
+    # Once the day is past, it is no longer listed.
+    later = mock.Mock(now=lambda: bend(2026, 12, 25, 9))
+    with mock.patch.object(staff, "timezone", later):
+        assert "still booked on days" not in client.get("/admin/").content.decode()
