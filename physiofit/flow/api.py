@@ -16,7 +16,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import StrictBool
 
 from physiofit.booking import selectors, services
-from physiofit.booking.forms import PatientDetailsForm
+from physiofit.booking.forms import PatientDetailsForm, VisitReasonForm
 from physiofit.booking.models import Service
 from physiofit.booking.tokens import manage_link_create
 from physiofit.core.ratelimit import over_limit
@@ -88,6 +88,12 @@ class AppointmentIn(Schema):
     practitioner: str | None = Field(default=None, pattern=SLUG)
     start: datetime
     patient: PatientIn
+    reason_for_visit: str = Field(
+        default="",
+        max_length=300,
+        description="The patient's optional few words for their therapist (plain text, one "
+        "paragraph; shown to clinical staff only).",
+    )
     screening: dict[str, StrictBool] | None = Field(
         default=None,
         description="Red-flag answers, question key to true/false (GET /screening/questions). "
@@ -318,6 +324,16 @@ def create_appointment(request: HttpRequest, payload: AppointmentIn):
                 "fields": {f"patient.{k}": [str(m) for m in v] for k, v in form.errors.items()},
             },
         )
+    reason = VisitReasonForm(data={"reason_for_visit": payload.reason_for_visit})
+    if not reason.is_valid():
+        return Status(
+            422,
+            {
+                "error": "invalid",
+                "message": "The reason for visit is not valid.",
+                "fields": {k: [str(m) for m in v] for k, v in reason.errors.items()},
+            },
+        )
     service = selectors.bookable_services().filter(slug=payload.service).first()
     if service is None:
         return Status(404, {"error": "not_found", "message": "No bookable service with that slug."})
@@ -383,6 +399,7 @@ def create_appointment(request: HttpRequest, payload: AppointmentIn):
             practitioner=practitioner,
             start=payload.start,
             patient=form.details(),
+            reason_for_visit=reason.cleaned_data["reason_for_visit"],
             idempotency_key=key and f"api-{key}",
             # The parsed payload, not the raw bytes: key order and spacing make no difference.
             idempotency_fingerprint=services.idempotency_fingerprint(payload.dict()),

@@ -267,12 +267,18 @@ def test_visit_schedules_send_after_every_nth_completed_visit(booking, appointme
     ]
     booking_services.appointment_set_status(appointment=appointment, status="completed", now=LATER)
     assert patient.questionnaires.count() == 1  # first visit
-    booking_services.appointment_set_status(appointment=follow_ups[0], status="completed", now=LATER)
+    booking_services.appointment_set_status(
+        appointment=follow_ups[0], status="completed", now=LATER
+    )
     assert list(patient.questionnaires.values_list("label", flat=True)) == ["Visit 2", "Scheduled"]
-    booking_services.appointment_set_status(appointment=follow_ups[0], status="completed", now=LATER)
+    booking_services.appointment_set_status(
+        appointment=follow_ups[0], status="completed", now=LATER
+    )
     assert patient.questionnaires.count() == 2  # a repeated click sends nothing twice
     booking_services.appointment_set_status(appointment=follow_ups[1], status="no_show", now=LATER)
-    booking_services.appointment_set_status(appointment=follow_ups[2], status="completed", now=LATER)
+    booking_services.appointment_set_status(
+        appointment=follow_ups[2], status="completed", now=LATER
+    )
     assert patient.questionnaires.count() == 2  # third completed visit: not its turn
 
 
