@@ -152,7 +152,7 @@ def build(
         hidden = [d for d in days if all(c.closed and not c.visits for c in columns if c.day == d)]
         columns = [c for c in columns if c.day not in hidden]
         hidden = [
-            f"{d:%a} {d.day} {d:%b}"
+            f"{d:%a, %b} {d.day}"
             + (f" ({closure_text(closure)})" if (closure := context.closure_on(d)) else "")
             for d in hidden
         ]

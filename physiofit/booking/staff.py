@@ -442,7 +442,7 @@ def appointment_move(request, pk):
 def short_when(moment: datetime, zone) -> str:
     """Tue Dec 1, 10:00 AM (clinic time)."""
     local = moment.astimezone(zone)
-    return f"{local:%a %b} {local.day}, {format_time(local.time())}"
+    return f"{local:%a, %b} {local.day}, {format_time(local.time())}"
 
 
 def booked_message(appointment: Appointment, zone, *, how: str = "") -> str:

@@ -48,7 +48,7 @@ class WaitlistPolicy(ModelPermissionPolicy):
 
 
 def _short_day(day) -> str:
-    return f"{day:%a %b} {day.day}"
+    return f"{day:%a, %b} {day.day}"
 
 
 def wished_days(entry: WaitlistEntry) -> str:

@@ -176,7 +176,7 @@ def test_the_staff_grid_shows_no_working_time_on_a_closure_day(site, booking):
     week = [CHRISTMAS_EVE - timedelta(days=1), CHRISTMAS_EVE]
     grid = schedule.build(practitioners=[booking["alex"]], days=week, now=NOW)
     # A week leaves out days nobody works, as at the weekend, and names them.
-    assert grid.hidden_days == ["Thu 24 Dec (Clinic closed: Christmas Eve)"]
+    assert grid.hidden_days == ["Thu, Dec 24 (Clinic closed: Christmas Eve)"]
     [day] = schedule.build(practitioners=[booking["alex"]], days=[CHRISTMAS_EVE], now=NOW).columns
     assert day.closed
     assert day.closed_label == "Clinic closed: Christmas Eve"

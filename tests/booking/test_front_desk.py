@@ -67,7 +67,7 @@ def test_week_leaves_out_days_nobody_works_and_says_so(booking):
     week = [date(2026, 11, 30 + n) if n < 1 else date(2026, 12, n) for n in range(7)]
     grid = schedule.build(practitioners=[booking["alex"]], days=week, now=NOW)
     assert [c.day.weekday() for c in grid.columns] == [0, 1, 2, 3, 4]
-    assert grid.hidden_days == ["Sat 5 Dec", "Sun 6 Dec"]
+    assert grid.hidden_days == ["Sat, Dec 5", "Sun, Dec 6"]
 
 
 def test_past_times_are_not_offered(booking):

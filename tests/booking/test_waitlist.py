@@ -119,10 +119,10 @@ def test_the_list_shows_who_what_and_what_happened_and_is_audited(desk, booking,
     for text in (
         "Robin Rider",
         "541 555 0199",
-        "Tue Dec 1 – Fri Dec 4; mornings",
+        "Tue, Dec 1 – Fri, Dec 4; mornings",
         "Any practitioner",
         "Offered",
-        "Wed Dec 2, 9:00 AM with Alex Demo; emailed Mon Nov 30, 6:00 AM",
+        "Wed, Dec 2, 9:00 AM with Alex Demo; emailed Mon, Nov 30, 6:00 AM",
         "Jordan Sample",
         "Expired",
     ):

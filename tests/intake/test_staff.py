@@ -83,10 +83,10 @@ def test_review_clears_the_alert(client, therapist, same_day_appointment):
     login_staff(client, therapist)
     dashboard = client.get("/admin/").content.decode()
     assert "need clinician review" in dashboard or "needs clinician review" in dashboard
-    assert "Thu Dec 3, 10:00 AM" in dashboard  # clinic time, not the server's UTC
+    assert "Thu, Dec 3, 10:00 AM" in dashboard  # clinic time, not the server's UTC
     alerts = client.get("/admin/clinical/screenings/").content.decode()
     assert same_day_appointment.reference in alerts
-    assert "Thu Dec 3, 10:00 AM" in alerts
+    assert "Thu, Dec 3, 10:00 AM" in alerts
     screening = Screening.objects.get()
     response = client.post(f"/admin/clinical/screenings/{screening.pk}/reviewed/")
     assert response.status_code == 302
