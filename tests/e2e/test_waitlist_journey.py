@@ -62,6 +62,19 @@ def test_front_desk_books_a_waitlisted_patient_by_phone(live_server, page, demo_
     expect(page.get_by_role("link", name=re.compile(r"with .* \(\w{8}\)"))).to_be_visible()
     check_page(page, "waitlist-booked")
 
+    # The clinic then closes that day: the dashboard lists Robin's visit for a call.
+    ClinicClosure.objects.create(
+        clinic=ClinicSettings.objects.get(),
+        first_day=entry.appointment.start.astimezone(clinic_zone()).date(),
+        label="Staff training",
+    )
+    page.goto(f"{base}/admin/")
+    stranded = page.locator(".pf-closed-visits")
+    expect(stranded).to_contain_text("still booked on days the clinic is closed")
+    expect(stranded.get_by_role("link", name=re.compile("Robin Rider"))).to_be_visible()
+    expect(stranded).to_contain_text("(Staff training)")
+    check_page(page, "dashboard-closed-day")
+
 
 def test_the_public_hours_show_an_upcoming_closure(live_server, page, demo_site, check_page):
     clinic = ClinicSettings.objects.get()
