@@ -48,10 +48,17 @@ def test_assign_follow_flag_and_print(live_server, page, browser, demo_site, che
     # The editor fits a laptop screen: every row's last control can be reached.
     staff.get_by_role("link", name="Change the program").click()
     remove = staff.locator("input[name^='rx-'][name$='-DELETE']").last
-    # The admin's message grows in over a second and pushes the page down: scroll once it
-    # has settled (under load, a scroll made earlier ended up above the row).
-    staff.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
-    remove.scroll_into_view_if_needed()
+    # The admin's message grows in over a second and pushes the page down, and under load it
+    # may not have started growing yet: scroll again until the row stays where it was scrolled.
+    in_view = (
+        "e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight }"
+    )
+    for _ in range(25):
+        staff.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
+        remove.scroll_into_view_if_needed()
+        staff.wait_for_timeout(200)
+        if remove.evaluate(in_view):
+            break
     expect(remove).to_be_in_viewport()
     staff.screenshot(path=ARTIFACTS / "exercises-editor.png")
 
