@@ -69,3 +69,11 @@ def appointment(booking):
         patient=patient_details(),
         now=NOW,
     )
+
+
+def dashboard_at(client, moment: datetime) -> str:
+    """The admin dashboard as it reads at `moment` (the clock of its booking panels)."""
+    from physiofit.booking import staff
+
+    with mock.patch.object(staff, "timezone", mock.Mock(now=lambda: moment)):
+        return client.get("/admin/").content.decode()

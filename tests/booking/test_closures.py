@@ -11,7 +11,7 @@ from physiofit.booking import slots as engine
 from physiofit.core.models import ClinicClosure
 from tests.factories import patient_details
 
-from .conftest import BEND, NOW, bend
+from .conftest import BEND, NOW, bend, dashboard_at
 
 CHRISTMAS_EVE = date(2026, 12, 24)  # a Thursday, inside the booking horizon from NOW
 
@@ -186,9 +186,6 @@ def test_the_staff_grid_shows_no_working_time_on_a_closure_day(site, booking):
 def test_the_dashboard_lists_visits_booked_before_their_day_was_closed(
     client, front_desk, booking, site
 ):
-    from unittest import mock
-
-    from physiofit.booking import staff
     from tests.staff import login_staff
 
     def book(practitioner, hour, first_name):
@@ -206,9 +203,7 @@ def test_the_dashboard_lists_visits_booked_before_their_day_was_closed(
     services.appointment_cancel(appointment=cancelled, now=NOW)
     close(site, CHRISTMAS_EVE, label="Christmas Eve")  # entered after the visits were booked
     login_staff(client, front_desk)
-    clock = mock.Mock(now=lambda: NOW)
-    with mock.patch.object(staff, "timezone", clock):
-        html = client.get("/admin/").content.decode()
+    html = dashboard_at(client, NOW)
     assert "2 visits still booked on days the clinic is closed" in html
     assert f"/admin/calendar/appointment/{stranded.pk}/" in html
     assert "Thursday, December 24, 9:00 AM: Robin Patient</a> with Alex" in html
@@ -217,11 +212,8 @@ def test_the_dashboard_lists_visits_booked_before_their_day_was_closed(
     # A therapist sees only their own.
     booking["alex"].user = front_desk
     booking["alex"].save()
-    with mock.patch.object(staff, "timezone", clock):
-        mine = client.get("/admin/").content.decode()
+    mine = dashboard_at(client, NOW)
     assert "1 visit still booked on days the clinic is closed" in mine
     assert "Kim" not in mine
     # Once the day is past, it is no longer listed.
-    later = mock.Mock(now=lambda: bend(2026, 12, 25, 9))
-    with mock.patch.object(staff, "timezone", later):
-        assert "still booked on days" not in client.get("/admin/").content.decode()
+    assert "still booked on days" not in dashboard_at(client, bend(2026, 12, 25, 9))

@@ -13,7 +13,7 @@ from physiofit.intake import triage
 from tests.factories import patient_details
 from tests.staff import login_staff
 
-from .conftest import NOW, bend
+from .conftest import NOW, bend, dashboard_at
 
 pytestmark = pytest.mark.usefixtures("frozen_now")
 WEDNESDAY = date(2026, 12, 2)
@@ -392,9 +392,7 @@ def test_dashboard_shows_todays_visits_and_a_therapist_their_own(
         now=NOW,
     )
     login_staff(client, front_desk)
-    clock = mock.Mock(now=lambda: bend(2026, 11, 30, 8, 30))
-    with mock.patch.object(staff, "timezone", clock):
-        html = client.get("/admin/").content.decode()
+    html = dashboard_at(client, bend(2026, 11, 30, 8, 30))
     assert "Today at the clinic: 2 visits" in html
     assert "Robin Patient" in html
     assert "Tomorrow" not in html
@@ -403,11 +401,11 @@ def test_dashboard_shows_todays_visits_and_a_therapist_their_own(
     assert 'aria-label="Check in Robin Patient"' not in html  # 11:00: not yet
     booking["alex"].user = front_desk
     booking["alex"].save()
-    with mock.patch.object(staff, "timezone", clock):
-        mine = client.get("/admin/").content.decode()
+    mine = dashboard_at(client, bend(2026, 11, 30, 8, 30))
     assert "My schedule today: 1 visit" in mine
     assert "Robin" not in mine
     # Checking in from the dashboard comes back to it.
+    clock = mock.Mock(now=lambda: bend(2026, 11, 30, 8, 30))
     with mock.patch.object(services, "timezone", clock):
         back = client.post(
             f"/admin/calendar/appointment/{today_visit.pk}/action/",
